@@ -1,0 +1,2 @@
+/** PGlite adapter: `import { PGliteDriver } from "pgqueuer/pglite"`. @module */
+export { PGliteDriver } from "./driver.js";

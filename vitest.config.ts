@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Every test file runs against both backends (real PostgreSQL and embedded PGlite) through
+// test/support/backends.ts; PGQUEUER_TEST_BACKENDS=postgres|pglite narrows the matrix.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: "forks",
+    reporters: process.env.CI ? ["default", "./test/support/summary-reporter.ts"] : ["default"],
+  },
+});
