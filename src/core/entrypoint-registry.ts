@@ -1,0 +1,82 @@
+/**
+ * Registered entrypoints: validation at registration (CATALOGUE REG-*) and lookup at dispatch.
+ *
+ * @module
+ */
+import { InvalidArgumentError, PgQueuerTypeError, RegistrationError } from "../domain/errors.js";
+import { describe } from "../domain/durations.js";
+import type { OnFailure } from "../domain/types.js";
+import type { EntrypointHandler, Resources } from "./context.js";
+import { buildExecutor, type AbstractEntrypointExecutor, type EntrypointExecutorParameters, type ExecutorFactory } from "./executors/abstract.js";
+import type { EntrypointLimit } from "../ports/repository.js";
+
+/** Options of `entrypoint(name, options, handler)`. */
+export interface EntrypointOptions<R extends Resources = Resources> {
+  /** Global cap on running jobs of this entrypoint across every worker (0 = unlimited). */
+  readonly concurrencyLimit?: number;
+  /** `delete` (default): a failed job is removed and logged `exception`; `hold`: kept as `failed` for requeue. */
+  readonly onFailure?: OnFailure;
+  /** The executor class itself, or a function `(parameters) => executor`. */
+  readonly executorFactory?: ExecutorFactory<R>;
+}
+
+/** One registration. */
+export interface Registration<R extends Resources = Resources> {
+  readonly parameters: EntrypointExecutorParameters<R>;
+  readonly executor: AbstractEntrypointExecutor<R>;
+}
+
+/** See the module documentation. */
+export class EntrypointRegistry<R extends Resources = Resources> {
+  readonly #entries = new Map<string, Registration<R>>();
+  #limits: EntrypointLimit[] = [];
+
+  /**
+   * Register a handler.
+   * @throws RegistrationError for a duplicate or empty name; PgQueuerTypeError for a handler that
+   * is not a function; InvalidArgumentError for a bad concurrencyLimit or onFailure;
+   * InvalidExecutorFactoryError for a bad executorFactory.
+   */
+  register(name: string, options: EntrypointOptions<R>, handler: EntrypointHandler<R>): Registration<R> {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new RegistrationError(`entrypoint name must be a non-empty string, got ${describe(name)}`);
+    }
+    if (this.#entries.has(name)) throw new RegistrationError(`entrypoint '${name}' is already registered; names must be unique`);
+    if (typeof handler !== "function") {
+      throw new PgQueuerTypeError(`entrypoint '${name}': the handler must be a function (job, context) => ..., got ${describe(handler)}`);
+    }
+    const concurrencyLimit = options.concurrencyLimit ?? 0;
+    if (typeof concurrencyLimit !== "number" || !Number.isInteger(concurrencyLimit) || concurrencyLimit < 0 || concurrencyLimit > 2_147_483_647) {
+      throw new InvalidArgumentError("concurrencyLimit", `entrypoint '${name}': must be an integer >= 0 (0 = unlimited), got ${describe(concurrencyLimit)}`);
+    }
+    const onFailure = options.onFailure ?? "delete";
+    if (onFailure !== "delete" && onFailure !== "hold") {
+      throw new InvalidArgumentError("onFailure", `entrypoint '${name}': must be "delete" or "hold", got ${describe(onFailure)}`);
+    }
+    const parameters: EntrypointExecutorParameters<R> = Object.freeze({ name, func: handler, concurrencyLimit, onFailure });
+    const registration = { parameters, executor: buildExecutor(parameters, options.executorFactory) };
+    this.#entries.set(name, registration);
+    this.#limits = [...this.#entries.values()].map(({ parameters: p }) => ({ name: p.name, concurrencyLimit: p.concurrencyLimit }));
+    return registration;
+  }
+
+  /** The registration for `name`, if any. */
+  get(name: string): Registration<R> | undefined {
+    return this.#entries.get(name);
+  }
+
+  /** Names and limits of every entrypoint, as the dequeue needs them. */
+  get limits(): readonly EntrypointLimit[] {
+    return this.#limits;
+  }
+
+  /** Names of every entrypoint. */
+  get names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** Every registration. */
+  values(): IterableIterator<Registration<R>> {
+    return this.#entries.values();
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * The QueueManager: one worker. `run()` reads as the algorithm:
+ *
+ *   verify schema → listen → loop { claim while there are free slots and jobs come back;
+ *   (drain: stop when nothing is left) ; wait for a notification, a free slot or the
+ *   adaptive poll timeout } → shut down gracefully.
+ *
+ * Each claimed job runs concurrently through its entrypoint's executor; its outcome is decided
+ * in core/outcome.ts and written in batches through a {@link BatchBuffer}.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { coerceError, ConnectionError, FailingListenerError, JobCancelledError, ShutdownError } from "../domain/errors.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
+import type { Job, JobId } from "../domain/types.js";
+import type { Driver, Subscription } from "../ports/driver.js";
+import type { OutcomeRecord, QueueRepository } from "../ports/repository.js";
+import { BatchBuffer } from "./batch-buffer.js";
+import type { Context, EntrypointHandler, Resources } from "./context.js";
+import { EntrypointRegistry, type EntrypointOptions, type Registration } from "./entrypoint-registry.js";
+import { createEventRouter } from "./event-router.js";
+import { HealthProbes } from "./health-probes.js";
+import type { JobObserver } from "./observer.js";
+import { decideOutcome, type ExecutionResult } from "./outcome.js";
+import { MIN_POLL_INTERVAL, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from "./run-options.js";
+import { RunningJobs, type RunningJob } from "./running-jobs.js";
+import { Wakeup } from "./wakeup.js";
+
+/** Constructor options of {@link QueueManager}. */
+export interface QueueManagerOptions<R extends Resources> {
+  readonly repository: QueueRepository;
+  /** The connection used to LISTEN (and NOTIFY health probes). */
+  readonly driver: Driver;
+  readonly resources?: R;
+  readonly logger?: Logger;
+  readonly observer?: JobObserver;
+}
+
+/** After `shutdownTimeout`, how long aborted jobs get to settle before they are released. */
+const ABORT_GRACE = 1_000;
+/** Poll interval while the listener is known to be deaf. */
+const DEAF_POLL_INTERVAL = 1_000;
+
+/** See the module documentation. */
+export class QueueManager<R extends Resources = Resources> {
+  /** This worker's id, written into every job it owns. */
+  readonly queueManagerId: string = randomUUID();
+  readonly resources: R;
+  readonly repository: QueueRepository;
+  readonly #driver: Driver;
+  readonly #logger: Logger;
+  readonly #observer: JobObserver;
+  readonly #registry = new EntrypointRegistry<R>();
+  #session: RunSession<R> | undefined;
+
+  constructor(options: QueueManagerOptions<R>) {
+    this.repository = options.repository;
+    this.#driver = options.driver;
+    this.resources = options.resources ?? ({} as R);
+    this.#logger = options.logger ?? silentLogger;
+    this.#observer = options.observer ?? {};
+  }
+
+  /** Register `handler` for jobs of entrypoint `name` (see {@link EntrypointOptions}). */
+  entrypoint(name: string, options: EntrypointOptions<R>, handler: EntrypointHandler<R>): Registration<R> {
+    return this.#registry.register(name, options, handler);
+  }
+
+  /** The registered entrypoints. */
+  get registry(): EntrypointRegistry<R> {
+    return this.#registry;
+  }
+
+  /** Whether `run()` is in progress. */
+  get isRunning(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /** The context of a job this worker is running now, or undefined. */
+  getContext(jobId: JobId): Context<R> | undefined {
+    return this.#session?.running.get(jobId)?.context;
+  }
+
+  /** Begin a graceful shutdown; `run()` resolves once it is complete. */
+  stop(): void {
+    this.#session?.stop();
+  }
+
+  /**
+   * Process jobs until stopped (or, in drain mode, until no eligible work is left).
+   * Resolves after a graceful shutdown; rejects with the error that stopped it.
+   */
+  async run(options: RunOptions = {}): Promise<void> {
+    const config = resolveRunOptions(options);
+    if (this.#session) throw new Error("this QueueManager is already running");
+    await this.repository.verifyStructure();
+    const session = new RunSession(this, config, this.#registry, this.#driver, this.#logger, this.#observer);
+    this.#session = session;
+    try {
+      await session.run();
+    } finally {
+      this.#session = undefined;
+    }
+  }
+}
+
+/** The state of one `run()`; discarded afterwards. */
+class RunSession<R extends Resources> {
+  readonly running = new RunningJobs<R>();
+  readonly #stopController = new AbortController();
+  readonly #wakeup = new Wakeup();
+  readonly #probes = new HealthProbes();
+  readonly #outcomes: BatchBuffer<OutcomeRecord>;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #subscription: Subscription | undefined;
+  #fatal: Error | undefined;
+  #listenerDeaf = false;
+  #jobsLogged = 0;
+  /** Outcomes added but not yet written: their rows are still owned in the database. */
+  #unwritten = 0;
+
+  constructor(
+    private readonly manager: QueueManager<R>,
+    private readonly config: ResolvedRunOptions,
+    private readonly registry: EntrypointRegistry<R>,
+    private readonly driver: Driver,
+    private readonly logger: Logger,
+    private readonly observer: JobObserver,
+  ) {
+    this.#outcomes = new BatchBuffer<OutcomeRecord>({
+      maxSize: config.batchSize,
+      interval: 25,
+      sink: async (records) => {
+        await this.manager.repository.recordOutcomes(this.manager.queueManagerId, records);
+        this.#unwritten -= records.length;
+      },
+      onError: (error, records) => this.logger.error({ err: error, jobIds: records.map((r) => r.jobId) }, "writing job outcomes failed; will retry"),
+    });
+  }
+
+  get #stopping(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
+  stop(): void {
+    if (!this.#stopping) this.#stopController.abort(new ShutdownError("worker is shutting down"));
+  }
+
+  async run(): Promise<void> {
+    const external = this.config.signal;
+    const onExternalAbort = (): void => this.stop();
+    external?.addEventListener("abort", onExternalAbort, { once: true });
+    if (external?.aborted) this.stop();
+    try {
+      await this.#listen();
+      this.#startBackgroundTasks();
+      this.logger.info({ queueManagerId: this.manager.queueManagerId, entrypoints: this.registry.names, mode: this.config.mode }, "worker started");
+      await this.#loop();
+    } catch (error) {
+      this.#fatal ??= coerceError(error);
+      this.stop();
+    } finally {
+      external?.removeEventListener("abort", onExternalAbort);
+      await this.#shutdown();
+    }
+    if (this.#fatal) throw this.#fatal;
+  }
+
+  /** Claim and dispatch while there is work and room; wait when there is neither. */
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.#claimWhileWorkAndRoom();
+        if (this.#stopping) break;
+        if (this.#freeSlots() === 0) {
+          await this.#wakeup.wait(this.config.dequeueTimeout, this.#stopController.signal);
+          continue;
+        }
+        if (this.config.mode === "drain" && (await this.#drained())) {
+          this.logger.info({ queueManagerId: this.manager.queueManagerId }, "drain complete: no eligible work left");
+          this.stop();
+          break;
+        }
+        await this.#wakeup.wait(await this.#idleTimeout(), this.#stopController.signal);
+      } catch (error) {
+        if (!(error instanceof ConnectionError)) throw error;
+        // The database went away: keep the worker alive and try again shortly.
+        this.logger.warn({ err: error }, "database connection lost; retrying");
+        await this.#wakeup.wait(1_000, this.#stopController.signal);
+      }
+    }
+  }
+
+  async #claimWhileWorkAndRoom(): Promise<void> {
+    const names = this.registry.limits;
+    if (names.length === 0) return;
+    while (!this.#stopping) {
+      const want = Math.min(this.config.batchSize, this.#freeSlots());
+      if (want === 0) return;
+      // Cleared before the claim: a notification arriving during it makes the next wait return at once.
+      this.#wakeup.clear();
+      const max = this.config.maxConcurrentTasks;
+      const jobs = await this.manager.repository.dequeue({
+        batchSize: want,
+        entrypoints: names,
+        queueManagerId: this.manager.queueManagerId,
+        // Finished jobs whose outcome is not written yet are still owned in the database.
+        workerLimit: max === null ? null : max + this.#unwritten,
+        heartbeatTimeout: this.config.heartbeatTimeout,
+      });
+      // Claimed jobs always run, even if shutdown began during the claim: none is stranded.
+      for (const job of jobs) this.#dispatch(job);
+      if (jobs.length < want) return;
+    }
+  }
+
+  #freeSlots(): number {
+    const max = this.config.maxConcurrentTasks;
+    return max === null ? Number.MAX_SAFE_INTEGER : Math.max(0, max - this.running.size);
+  }
+
+  /** How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). */
+  async #idleTimeout(): Promise<number> {
+    const ceiling = this.#listenerDeaf ? Math.min(this.config.dequeueTimeout, DEAF_POLL_INTERVAL) : this.config.dequeueTimeout;
+    const probe = await this.manager.repository.probeWork(this.registry.names);
+    if (probe.eligible) return MIN_POLL_INTERVAL; // work exists but a limit held it back
+    if (probe.nextEligibleIn !== null && probe.nextEligibleIn < ceiling) return Math.max(probe.nextEligibleIn, MIN_POLL_INTERVAL);
+    return ceiling;
+  }
+
+  /** Drain mode: nothing running, every outcome written, nothing queued now or deferred. */
+  async #drained(): Promise<boolean> {
+    if (this.running.size > 0) return false;
+    await this.#outcomes.flush();
+    if (this.#outcomes.size > 0) return false;
+    const probe = await this.manager.repository.probeWork(this.registry.names);
+    return !probe.eligible && probe.nextEligibleIn === null;
+  }
+
+  #dispatch(job: Job): void {
+    const registration = this.registry.get(job.entrypoint);
+    if (!registration) {
+      // Cannot happen: only registered entrypoints are claimed. Give the job back untouched.
+      this.#addOutcome({ jobId: job.id, outcome: { kind: "released" } });
+      return;
+    }
+    const controller = new AbortController();
+    const context: Context<R> = {
+      signal: controller.signal,
+      shutdown: this.#stopController.signal,
+      resources: this.manager.resources,
+      queueManagerId: this.manager.queueManagerId,
+    };
+    const entry: RunningJob<R> = { job, controller, context, done: Promise.resolve(), released: false };
+    this.running.add(entry);
+    entry.done = this.#execute(entry, registration).finally(() => {
+      this.running.delete(job.id);
+      const wasFull = this.config.maxConcurrentTasks !== null && this.running.size === this.config.maxConcurrentTasks - 1;
+      if (wasFull || (this.config.mode === "drain" && this.running.size === 0)) this.#wakeup.notify();
+    });
+  }
+
+  async #execute(entry: RunningJob<R>, registration: Registration<R>): Promise<void> {
+    const { job, context } = entry;
+    this.observer.onJobStarted?.(job, this.manager.queueManagerId);
+    const started = performance.now();
+    let result: ExecutionResult;
+    try {
+      if (context.signal.aborted) throw context.signal.reason; // canceled before it started
+      const run = (): Promise<unknown> => registration.executor.execute(job, context);
+      await (this.observer.around ? this.observer.around(job, run) : run());
+      result = { ok: true };
+    } catch (error) {
+      result = { ok: false, error };
+    }
+    if (entry.released) return; // shutdown already gave the job back
+    const outcome = decideOutcome({ job, result, signal: context.signal, onFailure: registration.parameters.onFailure, queueManagerId: this.manager.queueManagerId });
+    const durationMs = performance.now() - started;
+    if (outcome.kind === "exception" || outcome.kind === "failed") {
+      this.logger.error({ jobId: job.id, entrypoint: job.entrypoint, err: result.ok ? undefined : result.error, outcome: outcome.kind }, "job failed");
+    } else {
+      this.logger.debug({ jobId: job.id, entrypoint: job.entrypoint, outcome: outcome.kind, durationMs }, "job finished");
+    }
+    this.#addOutcome({ jobId: job.id, outcome });
+    this.#jobsLogged += 1;
+    this.observer.onJobFinished?.({ job, outcome, durationMs, queueManagerId: this.manager.queueManagerId });
+  }
+
+  #addOutcome(record: OutcomeRecord): void {
+    this.#unwritten += 1;
+    this.#outcomes.add(record);
+  }
+
+  async #listen(): Promise<void> {
+    const route = createEventRouter(
+      {
+        tableChanged: () => this.#wakeup.notify(),
+        cancellation: (event) => {
+          for (const id of event.ids) this.running.get(id)?.controller.abort(new JobCancelledError(`job ${id} was canceled`));
+        },
+        healthCheck: (event) => this.#probes.echo(event.id),
+      },
+      this.logger,
+    );
+    this.#subscription = await this.driver.listen({
+      channel: this.manager.repository.channel,
+      onNotification: route,
+      onReconnect: () => {
+        this.logger.info({ queueManagerId: this.manager.queueManagerId }, "listener re-established; catching up");
+        this.#listenerDeaf = false;
+        this.#wakeup.notify(); // notifications sent while we were away are lost: poll now
+      },
+      onError: (error) => {
+        this.logger.warn({ err: error }, "listener connection lost");
+        this.#listenerDeaf = true;
+      },
+    });
+  }
+
+  #startBackgroundTasks(): void {
+    const { heartbeatTimeout, logAggregationInterval, healthCheckInterval } = this.config;
+    if (heartbeatTimeout > 0) this.#every(heartbeatTimeout / 2, () => this.#beat());
+    if (logAggregationInterval > 0) this.#every(logAggregationInterval, () => this.#aggregate(), true);
+    this.#every(healthCheckInterval, () => this.#checkListener());
+  }
+
+  /** Run `task` every `interval` ms (jittered ×0.8–1.2 when asked), never overlapping itself. */
+  #every(interval: number, task: () => Promise<void>, jitter = false): void {
+    const schedule = (): void => {
+      const delay = jitter ? interval * (0.8 + Math.random() * 0.4) : interval;
+      const timer = setTimeout(() => {
+        if (this.#stopping) return;
+        void task().finally(() => !this.#stopping && schedule());
+      }, delay);
+      timer.unref();
+      this.#timers.push(timer);
+    };
+    schedule();
+  }
+
+  async #beat(): Promise<void> {
+    const ids = this.running.ownedIds();
+    if (ids.length === 0) return;
+    try {
+      await this.manager.repository.updateHeartbeat(this.manager.queueManagerId, ids);
+    } catch (error) {
+      this.logger.warn({ err: coerceError(error), jobIds: ids }, "heartbeat failed");
+    }
+  }
+
+  async #aggregate(): Promise<void> {
+    if (this.#jobsLogged === 0) return;
+    try {
+      await this.manager.repository.aggregateLogs();
+      this.#jobsLogged = 0;
+    } catch (error) {
+      this.logger.warn({ err: coerceError(error) }, "log aggregation failed; will retry");
+    }
+  }
+
+  async #checkListener(): Promise<void> {
+    const timeout = this.config.healthCheckInterval;
+    const healthy = await this.#probes.probe((id) => this.manager.repository.notifyHealthCheck(id), timeout);
+    if (healthy || this.#stopping) {
+      this.#listenerDeaf = false;
+      return;
+    }
+    this.#listenerDeaf = true;
+    if (this.config.shutdownOnListenerFailure && this.config.mode !== "drain") {
+      this.#fatal ??= new FailingListenerError(`no health-check echo on channel '${this.manager.repository.channel}' within ${timeout} ms`);
+      this.stop();
+      return;
+    }
+    this.logger.warn({ channel: this.manager.repository.channel }, "listener failed its health check; re-subscribing");
+    await this.#subscription?.close().catch(() => undefined);
+    try {
+      await this.#listen();
+      this.#wakeup.notify();
+    } catch (error) {
+      this.logger.warn({ err: coerceError(error) }, "re-subscribing failed; polling every second meanwhile");
+    }
+  }
+
+  /**
+   * Graceful shutdown: fetching has stopped. Let running jobs finish within shutdownTimeout;
+   * then abort their signals, and release whatever still runs back to the queue, so no job is
+   * stranded as `picked`. Write every outcome, stop timers, close the listener.
+   */
+  async #shutdown(): Promise<void> {
+    if (this.running.size > 0) {
+      const finished = await settleWithin(this.running.allSettled(), this.config.shutdownTimeout);
+      if (!finished) {
+        for (const entry of this.running.values()) entry.controller.abort(new ShutdownError(`shutdown timeout of ${this.config.shutdownTimeout} ms elapsed`));
+        if (!(await settleWithin(this.running.allSettled(), ABORT_GRACE))) {
+          for (const entry of this.running.values()) {
+            entry.released = true;
+            this.running.delete(entry.job.id);
+            this.logger.warn({ jobId: entry.job.id, entrypoint: entry.job.entrypoint }, "job ignored its abort signal; released back to the queue");
+            this.#addOutcome({ jobId: entry.job.id, outcome: { kind: "released" } });
+          }
+        }
+      }
+    }
+    for (const timer of this.#timers) clearTimeout(timer);
+    await this.#outcomes.close();
+    if (this.#outcomes.size > 0) {
+      this.logger.error({ pending: this.#outcomes.size }, "could not write every job outcome; those jobs will be re-picked after their heartbeat expires");
+    }
+    await this.#subscription?.close().catch(() => undefined);
+    await Promise.all(
+      [...this.registry.values()].map(async ({ executor }) => {
+        const closable = executor as { close?: () => Promise<void> };
+        if (typeof closable.close === "function") await closable.close().catch(() => undefined);
+      }),
+    );
+    this.logger.info({ queueManagerId: this.manager.queueManagerId }, "worker stopped");
+  }
+}
+
+/** Whether `promise` settled within `ms`. */
+async function settleWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Options of `run()` (CATALOGUE §9, §14–§17), their defaults and validation.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../domain/errors.js";
+import { assertDuration, describe } from "../domain/durations.js";
+import type { QueueExecutionMode } from "../domain/types.js";
+
+/** Options of `run()`. Durations are milliseconds. */
+export interface RunOptions {
+  /** Jobs claimed per round trip (default 10). */
+  readonly batchSize?: number;
+  /** Longest wait between polls when no notification arrives (default 30 000). */
+  readonly dequeueTimeout?: number;
+  /** `continuous` (default) runs until stopped; `drain` returns once no eligible work is left. */
+  readonly mode?: QueueExecutionMode;
+  /** Cap on jobs this worker runs at once; null or 0 = unlimited; else at least 2 × batchSize. */
+  readonly maxConcurrentTasks?: number | null;
+  /** A job whose heartbeat is older than this is re-claimed by other workers (default 30 000; 0 disables heartbeats). */
+  readonly heartbeatTimeout?: number;
+  /** Stop (and reject) when the LISTEN connection fails its health check (default false). */
+  readonly shutdownOnListenerFailure?: boolean;
+  /** How often to fold the log into statistics (default 30 000; 0 disables). */
+  readonly logAggregationInterval?: number;
+  /** How long running jobs may take to finish after shutdown begins (default 30 000). */
+  readonly shutdownTimeout?: number;
+  /** How often the listener is probed (default 10 000). */
+  readonly healthCheckInterval?: number;
+  /** Aborting this signal starts a graceful shutdown, like `stop()`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Validated options with defaults applied. */
+export interface ResolvedRunOptions {
+  readonly batchSize: number;
+  readonly dequeueTimeout: number;
+  readonly mode: QueueExecutionMode;
+  readonly maxConcurrentTasks: number | null;
+  readonly heartbeatTimeout: number;
+  readonly shutdownOnListenerFailure: boolean;
+  readonly logAggregationInterval: number;
+  readonly shutdownTimeout: number;
+  readonly healthCheckInterval: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The shortest wait between polls while work exists but could not be claimed (QM-9). */
+export const MIN_POLL_INTERVAL = 100;
+
+/**
+ * Apply defaults and validate.
+ * @throws InvalidArgumentError naming the option.
+ */
+export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions {
+  const batchSize = options.batchSize ?? 10;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new InvalidArgumentError("batchSize", `must be an integer >= 1, got ${describe(batchSize)}`);
+  }
+  const mode = options.mode ?? "continuous";
+  if (mode !== "continuous" && mode !== "drain") {
+    throw new InvalidArgumentError("mode", `must be "continuous" or "drain", got ${describe(mode)}`);
+  }
+  const rawMax = options.maxConcurrentTasks ?? null;
+  if (rawMax !== null && (!Number.isInteger(rawMax) || rawMax < 0)) {
+    throw new InvalidArgumentError("maxConcurrentTasks", `must be an integer >= 0 or null, got ${describe(rawMax)}`);
+  }
+  const maxConcurrentTasks = rawMax === 0 ? null : rawMax;
+  if (maxConcurrentTasks !== null && maxConcurrentTasks < 2 * batchSize) {
+    throw new InvalidArgumentError("maxConcurrentTasks", `must be at least twice the batch size (${2 * batchSize}), got ${maxConcurrentTasks}`);
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError("signal", `must be an AbortSignal, got ${describe(signal)}`);
+  }
+  const shutdownOnListenerFailure = options.shutdownOnListenerFailure ?? false;
+  if (typeof shutdownOnListenerFailure !== "boolean") {
+    throw new InvalidArgumentError("shutdownOnListenerFailure", `must be a boolean, got ${describe(shutdownOnListenerFailure)}`);
+  }
+  const healthCheckInterval = assertDuration("healthCheckInterval", options.healthCheckInterval ?? 10_000);
+  if (healthCheckInterval === 0) throw new InvalidArgumentError("healthCheckInterval", "must be greater than 0");
+  return {
+    batchSize,
+    mode,
+    maxConcurrentTasks,
+    signal,
+    shutdownOnListenerFailure,
+    dequeueTimeout: assertDuration("dequeueTimeout", options.dequeueTimeout ?? 30_000),
+    heartbeatTimeout: assertDuration("heartbeatTimeout", options.heartbeatTimeout ?? 30_000),
+    logAggregationInterval: assertDuration("logAggregationInterval", options.logAggregationInterval ?? 30_000),
+    shutdownTimeout: assertDuration("shutdownTimeout", options.shutdownTimeout ?? 30_000),
+    healthCheckInterval,
+  };
+}
