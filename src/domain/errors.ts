@@ -49,6 +49,22 @@ export class InvalidArgumentError extends PgQueuerError {
 /** An entrypoint or schedule registration is invalid (duplicate name, bad handler, ...). */
 export class RegistrationError extends PgQueuerError {}
 
+/**
+ * A cron expression given to `schedule(...)` is malformed or never fires. The message names
+ * the expression and, when one field is to blame, that field (`minute`, `second`, ...).
+ */
+export class CronExpressionError extends InvalidArgumentError {
+  /** The expression as the caller wrote it. */
+  readonly expression: string;
+  /** The offending field, or null when the expression as a whole is at fault. */
+  readonly field: string | null;
+  constructor(expression: string, reason: string, field: string | null = null, options?: { cause?: unknown }) {
+    super("expression", `invalid cron expression ${JSON.stringify(expression)}: ${field === null ? "" : `${field} field: `}${reason}`, options);
+    this.expression = expression;
+    this.field = field;
+  }
+}
+
 /** The `executorFactory` of an entrypoint is neither an executor class nor a factory function. */
 export class InvalidExecutorFactoryError extends PgQueuerTypeError {
   readonly entrypoint: string;
