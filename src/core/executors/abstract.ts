@@ -36,6 +36,13 @@ export abstract class AbstractEntrypointExecutor<R extends Resources = Resources
    * Honour `context.signal`: when it aborts, stop and throw (or return) promptly.
    */
   abstract execute(job: Job, context: Context<R>): Promise<unknown>;
+
+  /**
+   * Optional: release what the executor holds (a thread pool, a connection). The worker
+   * calls it once when it shuts down, after its last job; executors that wrap another
+   * close the one they wrap.
+   */
+  close?(): Promise<void>;
 }
 
 /** The default executor: calls the registered handler with `(job, context)`. */
