@@ -1,0 +1,244 @@
+/**
+ * `Queries`: the queue's operations over a {@link Driver}: enqueue, claim, outcome writes,
+ * heartbeats, statistics, management and reads. It implements the runtime's
+ * {@link QueueRepository} port; the SQL it runs lives in `src/sql/`.
+ *
+ * @module
+ */
+import { DatabaseError, DuplicateJobError, InvalidArgumentError } from "../../domain/errors.js";
+import { describe } from "../../domain/durations.js";
+import { serializeEvent } from "../../domain/events.js";
+import type { JobHeaders, Job, JobId, OnConflict } from "../../domain/types.js";
+import type { Driver } from "../../ports/driver.js";
+import type { ClaimRequest, OutcomeRecord, QueueRepository, WorkProbe } from "../../ports/repository.js";
+import { cancelStatement, clearQueueLogStatement, clearQueueStatement, requeueStatement } from "../../sql/queue-management.js";
+import { recordOutcomesStatement } from "../../sql/queue-outcomes.js";
+import {
+  claimStatement,
+  dedupeIndexName,
+  enqueueStatement,
+  entrypointLockStatement,
+  heartbeatStatement,
+  probeStatement,
+  type EnqueueRecord,
+} from "../../sql/queue.js";
+import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
+import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
+import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
+import { QueueReads } from "./queue-reads.js";
+import { toJob } from "./rows.js";
+
+/** Options of {@link Queries.enqueue}. */
+export interface EnqueueOptions {
+  /** Higher runs first; a 32-bit integer, default 0. */
+  readonly priority?: number;
+  /** Delay in milliseconds (negative means now) or an absolute `Date`; default now. */
+  readonly executeAfter?: number | Date | null;
+  /** At most one `queued` or `picked` job may hold a given key. */
+  readonly dedupeKey?: string | null;
+  /** A JSON object stored with the job. */
+  readonly headers?: JobHeaders | null;
+  /** On an active dedupe key: throw {@link DuplicateJobError} (`raise`, default) or return null (`skip`). */
+  readonly onConflict?: OnConflict;
+  /**
+   * Run on this connection instead, typically the driver of the caller's open transaction, so
+   * the job commits or rolls back with the caller's own writes (transactional enqueue).
+   */
+  readonly connection?: Driver;
+}
+
+/** Options of {@link Queries.enqueueMany}. */
+export interface EnqueueManyOptions {
+  /** On an active (or repeated) dedupe key: fail the whole call (`raise`, default) or null that job (`skip`). */
+  readonly onConflict?: OnConflict;
+  /** See {@link EnqueueOptions.connection}. */
+  readonly connection?: Driver;
+}
+
+export type { EnqueueJob, JobPayload };
+
+/** The queue's operations. Construct one per database and settings; it holds no connection state. */
+export class Queries extends QueueReads implements QueueRepository {
+  /** The NOTIFY channel of this queue. */
+  get channel(): string {
+    return this.settings.names.channel;
+  }
+
+  /**
+   * Enqueue one job and its `queued` log row; resolves to its id (ENQ-1). With
+   * `onConflict: "skip"` resolves to null when an active job holds the dedupe key.
+   * @throws InvalidArgumentError naming the bad field, before any SQL.
+   * @throws DuplicateJobError when the dedupe key is active and `onConflict` is `raise`.
+   */
+  enqueue(entrypoint: string, payload?: JobPayload, options?: EnqueueOptions & { readonly onConflict?: "raise" }): Promise<JobId>;
+  enqueue(entrypoint: string, payload: JobPayload | undefined, options: EnqueueOptions & { readonly onConflict: "skip" }): Promise<JobId | null>;
+  enqueue(entrypoint: string, payload?: JobPayload, options?: EnqueueOptions): Promise<JobId | null>;
+  async enqueue(entrypoint: string, payload: JobPayload = null, options: EnqueueOptions = {}): Promise<JobId | null> {
+    checkOptions(options);
+    const record = normalizeJob(
+      { entrypoint, payload, priority: options.priority, executeAfter: options.executeAfter, dedupeKey: options.dedupeKey, headers: options.headers },
+      (field) => field,
+    );
+    const [id] = await this.#insert([record], checkOnConflict(options.onConflict), options.connection);
+    return id ?? null;
+  }
+
+  /**
+   * Enqueue a batch in ONE statement (jobs and their `queued` log rows), atomically. Resolves
+   * to the ids in input order; under `skip`, null where the job was dropped for an active
+   * dedupe key (or a key repeated earlier in the same batch: the first occurrence wins).
+   * @throws InvalidArgumentError naming the bad field and index (`jobs[3].priority`), before any SQL.
+   * @throws DuplicateJobError (nothing inserted) on a dedupe conflict under `raise`.
+   */
+  enqueueMany(jobs: readonly EnqueueJob[], options?: EnqueueManyOptions & { readonly onConflict?: "raise" }): Promise<JobId[]>;
+  enqueueMany(jobs: readonly EnqueueJob[], options: EnqueueManyOptions & { readonly onConflict: "skip" }): Promise<(JobId | null)[]>;
+  enqueueMany(jobs: readonly EnqueueJob[], options?: EnqueueManyOptions): Promise<(JobId | null)[]>;
+  async enqueueMany(jobs: readonly EnqueueJob[], options: EnqueueManyOptions = {}): Promise<(JobId | null)[]> {
+    checkOptions(options);
+    const records = normalizeBatch(jobs);
+    return this.#insert(records, checkOnConflict(options.onConflict), options.connection);
+  }
+
+  async #insert(records: readonly EnqueueRecord[], onConflict: OnConflict, connection: Driver | undefined): Promise<(JobId | null)[]> {
+    const target = connection ?? this.driver;
+    try {
+      const result = await target.query<{ id: number | null }>(enqueueStatement(this.settings, records, onConflict));
+      return result.map((row) => (row.id === null ? null : Number(row.id)));
+    } catch (error) {
+      // Only the dedupe index's unique violation is a DuplicateJobError; anything else
+      // propagates unchanged (ERR-26).
+      if (error instanceof DatabaseError && error.code === "23505" && error.constraint === dedupeIndexName(this.settings)) {
+        throw new DuplicateJobError(
+          records.map((record) => record.dedupeKey),
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Claim up to `batchSize` jobs (CATALOGUE §5.1). Requests naming only unlimited entrypoints
+   * run one statement (one round trip, the hot path). When some entrypoint has a concurrency
+   * limit, the claim runs in a transaction after taking an advisory lock per limited
+   * entrypoint: a claim counts owned rows in its snapshot, and without the lock two concurrent
+   * claims would each see the same free slot and overshoot the limit together (PgQueuer issue
+   * #761). With it, claims of one entrypoint run one after the other, each seeing the last.
+   */
+  async dequeue(request: ClaimRequest): Promise<Job[]> {
+    const args = checkClaimRequest(request);
+    if (args.entrypoints.length === 0) return [];
+    const claim = claimStatement(this.settings, args);
+    const limited = args.entrypoints.filter((entrypoint) => entrypoint.limit > 0).map((entrypoint) => entrypoint.name);
+    const found =
+      limited.length === 0
+        ? await this.driver.query(claim)
+        : await this.driver.transaction(async (tx) => {
+            await tx.query(entrypointLockStatement(this.settings, limited));
+            return tx.query(claim);
+          });
+    return found.map(toJob);
+  }
+
+  /**
+   * Write the outcomes of jobs owned by `queueManagerId` in ONE statement, guarded by owner and
+   * status: jobs canceled meanwhile or re-picked by another worker are left alone and get no
+   * log row (LIFE-4). Jobs put back to `queued` and eligible at once (retry without delay,
+   * release) also send a table-changed event so idle workers wake (see sql/queue-outcomes.ts).
+   */
+  async recordOutcomes(queueManagerId: string, outcomes: readonly OutcomeRecord[]): Promise<void> {
+    const owner = checkQueueManagerId(queueManagerId);
+    const writes = checkOutcomes(outcomes);
+    if (writes.length === 0) return;
+    await this.driver.query(recordOutcomesStatement(this.settings, owner, writes));
+  }
+
+  /** Refresh the heartbeat of the jobs still `picked` by `queueManagerId` (no NOTIFY). */
+  async updateHeartbeat(queueManagerId: string, jobIds: readonly JobId[]): Promise<void> {
+    const owner = checkQueueManagerId(queueManagerId);
+    const ids = checkJobIds(jobIds, "jobIds");
+    if (ids.length === 0) return;
+    await this.driver.execute(heartbeatStatement(this.settings, owner, ids));
+  }
+
+  /** Whether queued work of these entrypoints is eligible now, and ms until the nearest deferred job (DEQ-24..26). */
+  async probeWork(entrypoints: readonly string[]): Promise<WorkProbe> {
+    const names = checkEntrypointFilter(entrypoints) ?? [];
+    if (names.length === 0) return { eligible: false, nextEligibleIn: null };
+    const [row] = await this.driver.query<{ eligible: boolean; next_eligible_in: number | null }>(probeStatement(this.settings, names));
+    const next = row?.next_eligible_in;
+    return { eligible: row?.eligible === true, nextEligibleIn: next === null || next === undefined ? null : Number(next) };
+  }
+
+  /** Fold un-aggregated log rows into statistics; a no-op while another session does it (STAT-1, STAT-4). */
+  async aggregateLogs(): Promise<void> {
+    await this.driver.execute(aggregateStatement(this.settings, "try"));
+  }
+
+  /** Send a `health_check_event` carrying `id` on the channel (SQL-13). */
+  async notifyHealthCheck(id: string): Promise<void> {
+    const payload = serializeEvent({ type: "health_check_event", channel: this.channel, sentAt: new Date(), id: checkQueueManagerId(id, "id") });
+    await this.driver.notify({ channel: this.channel, payload });
+  }
+
+  /** Throw a SchemaError naming what is missing when the schema is incomplete. */
+  async verifyStructure(): Promise<void> {
+    // TODO(schema-manager): delegate to SchemaManager (src/adapters/persistence/schema-manager.ts)
+    // once it lands; until then the runtime starts without checking.
+  }
+
+  /**
+   * Cancel jobs (CAN-1): delete every listed row still in the queue (queued, picked or held),
+   * log `canceled` for each, and send ONE `cancellation_event` with all ids, delivered at
+   * commit with the deletions. Workers running one of them abort its signal. Resolves to the
+   * ids actually removed.
+   */
+  async markJobAsCancelled(ids: readonly JobId[]): Promise<JobId[]> {
+    const checked = checkJobIds(ids);
+    if (checked.length === 0) return [];
+    const payload = serializeEvent({ type: "cancellation_event", channel: this.channel, sentAt: new Date(), ids: checked });
+    const [row] = await this.driver.query<{ ids: JobId[] }>(cancelStatement(this.settings, checked, payload));
+    return row?.ids ?? [];
+  }
+
+  /**
+   * Put held (`failed`) jobs back in the queue, eligible now, with attempts reset to 0 (HOLD-7,
+   * HOLD-8); other ids are ignored. Logs `queued` and wakes idle workers. Resolves to the ids
+   * requeued. A held job whose dedupe key was taken meanwhile fails the call with the database's
+   * unique violation (HOLD-12).
+   */
+  async requeueJobs(ids: readonly JobId[]): Promise<JobId[]> {
+    const checked = checkJobIds(ids);
+    if (checked.length === 0) return [];
+    const [row] = await this.driver.query<{ ids: JobId[] }>(requeueStatement(this.settings, checked));
+    return row?.ids ?? [];
+  }
+
+  /**
+   * Delete the jobs (any status) of the given entrypoints, logging each as `deleted`; without
+   * entrypoints, TRUNCATE the queue table (no log rows) (LIFE-12).
+   */
+  async clearQueue(entrypoints?: string | readonly string[] | null): Promise<void> {
+    await this.driver.execute(clearQueueStatement(this.settings, checkEntrypointFilter(entrypoints)));
+  }
+
+  /** Delete the log rows of the given entrypoints; without entrypoints, TRUNCATE the log (LIFE-13). */
+  async clearQueueLog(entrypoints?: string | readonly string[] | null): Promise<void> {
+    await this.driver.execute(clearQueueLogStatement(this.settings, checkEntrypointFilter(entrypoints)));
+  }
+
+  /** Delete the statistics of the given entrypoints; without entrypoints, TRUNCATE them (LIFE-13). */
+  async clearStatisticsLog(entrypoints?: string | readonly string[] | null): Promise<void> {
+    await this.driver.execute(clearStatisticsStatement(this.settings, checkEntrypointFilter(entrypoints)));
+  }
+}
+
+function checkOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+  }
+  const connection = (options as { connection?: unknown }).connection;
+  if (connection !== undefined && (typeof connection !== "object" || connection === null || typeof (connection as Driver).query !== "function")) {
+    throw new InvalidArgumentError("connection", `must be a Driver (e.g. the transaction's driver), got ${describe(connection)}`);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The hot statements of the queue: enqueue, claim (dequeue), heartbeat and the idle probe
+ * (CATALOGUE §4, §5). Outcome writes live in `queue-outcomes.ts`, management and reads in
+ * `queue-management.ts`.
+ *
+ * @module
+ */
+import type { Settings } from "../domain/settings.js";
+import type { JobHeaders } from "../domain/types.js";
+import { quoteLiteral, sqlNames } from "./identifiers.js";
+import { bigintArray, jsonList, memoizeBySettings, millisecondsInterval, statementName, type SqlStatement } from "./statement.js";
+
+/** The queue-table columns every job read returns, in the order of the `Job` model. */
+export const JOB_COLUMNS = [
+  "id",
+  "priority",
+  "created",
+  "updated",
+  "heartbeat",
+  "execute_after",
+  "status",
+  "entrypoint",
+  "payload",
+  "headers",
+  "attempts",
+  "dedupe_key",
+  "queue_manager_id",
+] as const;
+
+/** `JOB_COLUMNS` qualified with a table alias, for SELECT lists and RETURNING clauses. */
+export function jobColumns(alias: string): string {
+  return JOB_COLUMNS.map((column) => `${alias}.${column}`).join(", ");
+}
+
+/** The text the advisory locks are keyed on: the unquoted, schema-qualified table name. */
+export function lockKeyName(settings: Settings, table: "queueTable" | "statisticsTable"): string {
+  const name = settings.names[table];
+  return settings.schema === null ? name : `${settings.schema}.${name}`;
+}
+
+/** One job as it travels inside the enqueue statement's JSON parameter. */
+export interface EnqueueRecord {
+  readonly entrypoint: string;
+  readonly priority: number;
+  /** Payload bytes in base64, or null. */
+  readonly payload: string | null;
+  /** Delay in milliseconds from the statement's `NOW()` (used when `executeAt` is null). */
+  readonly delay: number;
+  /** Absolute time in epoch milliseconds, or null. */
+  readonly executeAt: number | null;
+  readonly dedupeKey: string | null;
+  /** Stored as JSON; `null` stores the JSON value `null`, as PgQueuer does (ENQ-11). */
+  readonly headers: JobHeaders | null;
+}
+
+const enqueueTexts = memoizeBySettings((settings: Settings) => {
+  const n = sqlNames(settings);
+  const build = (onConflict: "raise" | "skip"): string => `WITH sequence AS MATERIALIZED (
+    SELECT pg_get_serial_sequence(${quoteLiteral(n.queueTable)}, 'id')::regclass AS oid
+),
+input AS (
+    -- Ids are drawn here, in input order, so the final SELECT can map every input position to
+    -- its id (or to NULL when ON CONFLICT skipped it). Skipped rows leave gaps in the sequence.
+    SELECT r.ord,
+           nextval(sequence.oid) AS id,
+           r.job->>'entrypoint' AS entrypoint,
+           (r.job->>'priority')::int AS priority,
+           decode(r.job->>'payload', 'base64') AS payload,
+           CASE WHEN r.job->>'executeAt' IS NULL
+                THEN NOW() + ${millisecondsInterval("(r.job->>'delay')")}
+                ELSE to_timestamp((r.job->>'executeAt')::double precision / 1000)
+           END AS execute_after,
+           r.job->>'dedupeKey' AS dedupe_key,
+           r.job->'headers' AS headers
+    FROM sequence CROSS JOIN jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(job, ord)
+),
+inserted AS (
+    INSERT INTO ${n.queueTable} AS job (id, priority, status, entrypoint, payload, execute_after, dedupe_key, headers)
+    SELECT id, priority, 'queued', entrypoint, payload, execute_after, dedupe_key, headers
+    FROM input
+    ORDER BY ord
+    ${onConflict === "skip" ? "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'picked') DO NOTHING" : ""}
+    RETURNING job.id, job.entrypoint, job.priority
+),
+queued_log AS (
+    INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority)
+    SELECT id, 'queued', entrypoint, priority FROM inserted
+)
+SELECT inserted.id FROM input LEFT JOIN inserted USING (id) ORDER BY input.ord`;
+  return { raise: build("raise"), skip: build("skip") };
+});
+
+/**
+ * Insert a batch of jobs and their `queued` log rows in one statement (ENQ-2, ENQ-4). Returns
+ * one row per input position, in input order: `id`, or NULL where `skip` dropped a conflict.
+ * Under `raise` a dedupe conflict fails the whole statement with a unique violation on the
+ * `<queue>_unique_dedupe_key` index (see {@link dedupeIndexName}).
+ */
+export function enqueueStatement(settings: Settings, records: readonly EnqueueRecord[], onConflict: "raise" | "skip"): SqlStatement {
+  const text = enqueueTexts(settings)[onConflict];
+  return { text, values: [jsonList(records)], name: statementName(`enqueue_${onConflict}`, text) };
+}
+
+/** The bare name of the partial unique index on active dedupe keys. */
+export function dedupeIndexName(settings: Settings): string {
+  return `${sqlNames(settings).bare.queueTable}_unique_dedupe_key`;
+}
+
+/** One entrypoint of a claim, as it travels in the JSON parameter. */
+export interface ClaimEntrypoint {
+  readonly name: string;
+  /** Global cap on owned jobs of this entrypoint; 0 = unlimited. */
+  readonly limit: number;
+}
+
+/** Arguments of {@link claimStatement}. */
+export interface ClaimArguments {
+  readonly batchSize: number;
+  readonly entrypoints: readonly ClaimEntrypoint[];
+  readonly queueManagerId: string;
+  readonly workerLimit: number | null;
+  /** Milliseconds; `picked` jobs with an older heartbeat are claimable again. */
+  readonly heartbeatTimeout: number;
+}
+
+const claimText = memoizeBySettings((settings: Settings) => {
+  const n = sqlNames(settings);
+  return `WITH requested AS (
+    SELECT e.name AS entrypoint, e."limit" AS concurrency_limit
+    FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int)
+),
+budget AS (
+    -- Free slots of this worker's budget among the requested entrypoints (DEQ-16, DEQ-17).
+    SELECT CASE WHEN $4::int IS NULL THEN $1::int
+                ELSE GREATEST(0, LEAST($1::int, $4::int - (
+                    SELECT count(*) FROM ${n.queueTable} AS owned
+                    WHERE owned.queue_manager_id = $3::uuid
+                      AND owned.entrypoint IN (SELECT entrypoint FROM requested))::int))
+           END AS slots
+),
+available AS (
+    -- Remaining global slots per limited entrypoint (NULL = unlimited). The count only runs
+    -- for limited entrypoints: CASE evaluates its branch lazily.
+    SELECT r.entrypoint,
+           CASE WHEN r.concurrency_limit > 0 THEN GREATEST(0, r.concurrency_limit - (
+               SELECT count(*) FROM ${n.queueTable} AS owned
+               WHERE owned.entrypoint = r.entrypoint AND owned.queue_manager_id IS NOT NULL)::int)
+           END AS remaining
+    FROM requested AS r
+),
+next_queued AS (
+    -- One index range scan per entrypoint on (entrypoint, priority DESC, id ASC) WHERE queued;
+    -- a saturated entrypoint gets LIMIT 0 and is never scanned (DEQ-13, DEQ-23).
+    SELECT candidate.id, candidate.priority
+    FROM available CROSS JOIN budget
+    CROSS JOIN LATERAL (
+        SELECT job.id, job.priority
+        FROM ${n.queueTable} AS job
+        WHERE job.entrypoint = available.entrypoint
+          AND job.status = 'queued'
+          AND job.execute_after <= NOW()
+        ORDER BY job.priority DESC, job.id ASC
+        LIMIT LEAST(budget.slots, COALESCE(available.remaining, budget.slots))
+        FOR UPDATE OF job SKIP LOCKED
+    ) AS candidate
+),
+next_stale AS (
+    -- Jobs whose worker stopped heart-beating. Re-picking only moves ownership, so the
+    -- per-entrypoint gate does not apply (DEQ-18, DEQ-19).
+    SELECT job.id, job.priority
+    FROM ${n.queueTable} AS job
+    WHERE job.entrypoint IN (SELECT entrypoint FROM requested)
+      AND job.status = 'picked'
+      AND job.heartbeat < NOW() - ${millisecondsInterval("$5")}
+      AND job.execute_after <= NOW()
+      AND (SELECT slots FROM budget) > 0
+    ORDER BY job.priority DESC, job.id ASC
+    LIMIT (SELECT slots FROM budget)
+    FOR UPDATE OF job SKIP LOCKED
+),
+eligible AS (
+    SELECT candidate.id
+    FROM (SELECT id, priority FROM next_queued UNION ALL SELECT id, priority FROM next_stale) AS candidate
+    ORDER BY candidate.priority DESC, candidate.id ASC
+    LIMIT (SELECT slots FROM budget)
+),
+claimed AS (
+    UPDATE ${n.queueTable} AS job
+    SET status = 'picked', updated = NOW(), heartbeat = NOW(), queue_manager_id = $3::uuid
+    FROM eligible
+    WHERE job.id = eligible.id
+    RETURNING ${jobColumns("job")}
+),
+picked_log AS (
+    INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority)
+    SELECT id, 'picked', entrypoint, priority FROM claimed
+)
+SELECT ${jobColumns("claimed")} FROM claimed ORDER BY claimed.priority DESC, claimed.id ASC`;
+});
+
+/**
+ * Claim up to `batchSize` jobs and write their `picked` log rows in one statement (CATALOGUE
+ * §5.1 semantics, our own SQL). Deliberately unnamed: a prepared dequeue drifts to a generic
+ * plan whose row estimates ignore the batch size and the entrypoint list, and throughput
+ * collapses (PERFORMANCE.md). Unnamed, every execution is planned with its values.
+ *
+ * The per-entrypoint limits count owned rows in this statement's snapshot, so two concurrent
+ * claims could both see a free slot. Callers with limited entrypoints must run
+ * {@link entrypointLockStatement} first in the same transaction (see `Queries.dequeue`).
+ */
+export function claimStatement(settings: Settings, args: ClaimArguments): SqlStatement {
+  return {
+    text: claimText(settings),
+    values: [args.batchSize, jsonList(args.entrypoints), args.queueManagerId, args.workerLimit, args.heartbeatTimeout],
+  };
+}
+
+const lockText = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext(limited.name))
+FROM (SELECT jsonb_array_elements_text($2::jsonb) AS name) AS limited
+ORDER BY limited.name COLLATE "C"`;
+
+/**
+ * Take one transaction-scoped advisory lock per limited entrypoint, keyed on (queue table,
+ * entrypoint), always in the same (byte) order so two workers never deadlock. Held until
+ * commit, it serializes the claims of an entrypoint: the next claim statement starts after
+ * the previous claim committed, and READ COMMITTED gives it a snapshot that sees it.
+ */
+export function entrypointLockStatement(settings: Settings, entrypoints: readonly string[]): SqlStatement {
+  return { text: lockText, values: [lockKeyName(settings, "queueTable"), jsonList(entrypoints)] };
+}
+
+const heartbeatText = memoizeBySettings((settings: Settings) => {
+  const n = sqlNames(settings);
+  return `UPDATE ${n.queueTable}
+SET heartbeat = NOW()
+WHERE id = ANY (${bigintArray("$2")})
+  AND status = 'picked'
+  AND queue_manager_id = $1::uuid`;
+});
+
+/** Refresh the heartbeat of the listed jobs still `picked` by this worker (an UPDATE: no NOTIFY). */
+export function heartbeatStatement(settings: Settings, queueManagerId: string, jobIds: readonly number[]): SqlStatement {
+  const text = heartbeatText(settings);
+  return { text, values: [queueManagerId, jsonList(jobIds)], name: statementName("heartbeat", text) };
+}
+
+const probeText = memoizeBySettings((settings: Settings) => {
+  const n = sqlNames(settings);
+  // Both halves walk the (entrypoint, execute_after) WHERE queued index, one LIMIT 1 probe
+  // per entrypoint, whatever the backlog (DEQ-24..26).
+  return `WITH requested AS (SELECT jsonb_array_elements_text($1::jsonb) AS entrypoint)
+SELECT
+    EXISTS (
+        SELECT 1 FROM requested CROSS JOIN LATERAL (
+            SELECT 1 FROM ${n.queueTable} AS job
+            WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after <= NOW()
+            LIMIT 1
+        ) AS ready
+    ) AS eligible,
+    (
+        SELECT GREATEST(0, EXTRACT(EPOCH FROM min(deferred.execute_after) - NOW())::double precision * 1000)
+        FROM requested CROSS JOIN LATERAL (
+            SELECT job.execute_after FROM ${n.queueTable} AS job
+            WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after > NOW()
+            ORDER BY job.execute_after
+            LIMIT 1
+        ) AS deferred
+    ) AS next_eligible_in`;
+});
+
+/** Whether queued work is eligible now, and milliseconds until the nearest deferred job (or NULL). */
+export function probeStatement(settings: Settings, entrypoints: readonly string[]): SqlStatement {
+  const text = probeText(settings);
+  return { text, values: [jsonList(entrypoints)], name: statementName("probe", text) };
+}
