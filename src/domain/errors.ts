@@ -174,6 +174,12 @@ export class JobCancelledError extends PgQueuerError {}
 /** The worker is shutting down; running jobs' signals carry this reason after `shutdownTimeout`. */
 export class ShutdownError extends PgQueuerError {}
 
+/**
+ * A worker-thread executor could not run a job: the handler module failed to load, the thread
+ * died, the result could not be sent back, or the pool was closed. `cause` says more.
+ */
+export class WorkerThreadError extends PgQueuerError {}
+
 /** Turn anything thrown into an `Error` (non-errors are wrapped, keeping the value as `cause`). */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;
