@@ -58,7 +58,7 @@ export function buildAutovacuumStatements(settings: Settings, options: { readonl
     [n.queueTableLog, APPEND_TABLE_AUTOVACUUM],
     [n.statisticsTable, APPEND_TABLE_AUTOVACUUM],
   ];
-  const width = Math.max(...[...HOT_TABLE_AUTOVACUUM, ...APPEND_TABLE_AUTOVACUUM].map(([key]) => key.length)) + 3;
+  const width = Math.max(...[...HOT_TABLE_AUTOVACUUM, ...APPEND_TABLE_AUTOVACUUM].map(([key]) => key.length)) + 2;
   return targets.map(([table, parameters]) => {
     const lines = options.rollback === true
       ? parameters.map(([key]) => `    ${key}`)
