@@ -180,6 +180,12 @@ export class ShutdownError extends PgQueuerError {}
  */
 export class WorkerThreadError extends PgQueuerError {}
 
+/**
+ * A `CompletionWatcher` cannot serve the call: `waitFor` before `start()`, or after `close()`
+ * began, or a waiter still pending when `close()` was told to stop waiting.
+ */
+export class CompletionWatcherStateError extends PgQueuerError {}
+
 /** Turn anything thrown into an `Error` (non-errors are wrapped, keeping the value as `cause`). */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;
