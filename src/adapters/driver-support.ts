@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { ConnectionError, DatabaseError, IdOutOfRangeError, PgQueuerError } from "../domain/errors.js";
+import { coerceError, ConnectionError, DatabaseError, IdOutOfRangeError, PgQueuerError } from "../domain/errors.js";
+import type { ListenOptions, Subscription } from "../ports/driver.js";
 
 /** PostgreSQL type OIDs the adapters convert. */
 export const OID = { int8: 20, bytea: 17 } as const;
@@ -47,4 +48,82 @@ export function toDatabaseError(error: unknown): Error {
 /** Double-quote a channel for LISTEN/UNLISTEN (channels are validated identifiers). */
 export function quoteChannel(channel: string): string {
   return `"${channel.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Wrap a subscriber's callbacks so that nothing they throw reaches the driver's socket
+ * handling (where it would crash the process or stall the connection): a throwing
+ * `onNotification` is reported to `onError` and later notifications are still delivered
+ * (CATALOGUE DRV-8). After `stop()` every callback is ignored, so a driver that cannot
+ * remove a callback right away (postgres.js after a reconnect) never delivers to a closed
+ * subscription.
+ */
+export class GuardedListener {
+  #stopped = false;
+  constructor(private readonly options: ListenOptions) {}
+
+  get channel(): string {
+    return this.options.channel;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  notification(payload: string): void {
+    if (this.#stopped) return;
+    try {
+      this.options.onNotification(payload);
+    } catch (error) {
+      this.error(coerceError(error));
+    }
+  }
+
+  reconnected(): void {
+    if (this.#stopped) return;
+    try {
+      this.options.onReconnect?.();
+    } catch (error) {
+      this.error(coerceError(error));
+    }
+  }
+
+  error(error: Error): void {
+    if (this.#stopped) return;
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // An error handler that throws has nowhere left to report to.
+    }
+  }
+}
+
+/**
+ * The subscriptions a driver opened, so that `close()` can end them: a LISTEN that outlives
+ * its driver would hold a connection (and keep a pool from ending) forever.
+ */
+export class SubscriptionRegistry {
+  readonly #open = new Set<Subscription>();
+
+  /** Track `subscription`; its `close()` removes it again (and is safe to call twice). */
+  track(subscription: Subscription): Subscription {
+    let closing: Promise<void> | undefined;
+    const tracked: Subscription = {
+      close: () => {
+        closing ??= subscription.close().finally(() => this.#open.delete(tracked));
+        return closing;
+      },
+    };
+    this.#open.add(tracked);
+    return tracked;
+  }
+
+  /** Close every open subscription (errors are ignored: the driver is going away). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#open].map((subscription) => subscription.close().catch(() => undefined)));
+  }
 }

@@ -5,31 +5,12 @@
  *
  * @module
  */
-import pg from "pg";
+import type pg from "pg";
+import { ConnectionError, InvalidArgumentError } from "../../domain/errors.js";
 import type { Driver, ListenOptions, Row, Statement, Subscription } from "../../ports/driver.js";
-import { OID, quoteChannel, toDatabaseError, toSafeNumber } from "../driver-support.js";
-
-type Queryable = Pick<pg.ClientBase, "query">;
-
-const int8Parser = (value: string): number => toSafeNumber(value);
-const typeParsers: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === OID.int8 ? int8Parser : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
-};
-
-async function runQuery<R extends Row>(target: Queryable, statement: Statement): Promise<pg.QueryResult<R>> {
-  try {
-    return await target.query<R>({
-      text: statement.text,
-      values: statement.values as unknown[] | undefined,
-      types: typeParsers,
-      // Named statements are prepared once per connection by pg.
-      ...(statement.name === undefined ? {} : { name: statement.name }),
-    });
-  } catch (error) {
-    throw toDatabaseError(error);
-  }
-}
+import { GuardedListener, quoteChannel, SubscriptionRegistry, toDatabaseError } from "../driver-support.js";
+import { DedicatedListener } from "./dedicated-listener.js";
+import { runQuery, runTransaction, settle, type Queryable } from "./statements.js";
 
 /** Serializes transactions on one client so other statements do not slip into them. */
 class Mutex {
@@ -47,13 +28,27 @@ class Mutex {
   }
 }
 
-/** A {@link Driver} over one `pg.Client` (the user's; it is never closed by us). */
+/**
+ * A {@link Driver} over one `pg.Client` (the user's: it is never closed, and it cannot be
+ * reconnected by us). Statements are sent in order on the one connection; a transaction
+ * holds the client until it ends, and statements sent through this driver meanwhile wait.
+ *
+ * Inside `transaction(work)`, use the `tx` driver: a statement sent through this driver from
+ * within `work` would wait for the transaction to end, which waits for `work`.
+ *
+ * When the client's connection is lost, every subscription's `onError` receives a
+ * {@link ConnectionError}; nothing is re-established (use a `pg.Pool` for that).
+ */
 export class PgClientDriver implements Driver {
   readonly concurrent = false;
   readonly #client: pg.ClientBase;
   readonly #mutex = new Mutex();
+  readonly #subscriptions = new SubscriptionRegistry();
+  /** LISTEN reference counts: the last subscription of a channel issues UNLISTEN. */
+  readonly #channels = new Map<string, number>();
   #inTransaction = false;
 
+  /** @param client a connected `pg.Client` (or a client checked out of a pool, kept by the caller). */
   constructor(client: pg.ClientBase) {
     this.#client = client;
   }
@@ -63,64 +58,141 @@ export class PgClientDriver implements Driver {
   }
 
   async execute(statement: Statement): Promise<number> {
-    return (await this.#guard(() => runQuery(this.#client, statement))).rowCount ?? 0;
+    return (await this.#guard(() => runQuery(this.#client, statement))).rowCount;
   }
 
-  async listen(options: ListenOptions): Promise<Subscription> {
-    const onNotification = (message: pg.Notification): void => {
-      if (message.channel === options.channel) options.onNotification(message.payload ?? "");
-    };
-    const onError = (error: Error): void => options.onError?.(toDatabaseError(error));
-    this.#client.on("notification", onNotification);
-    this.#client.on("error", onError);
-    await this.execute({ text: `LISTEN ${quoteChannel(options.channel)}` });
-    return {
-      close: async () => {
-        this.#client.off("notification", onNotification);
-        this.#client.off("error", onError);
-        await this.execute({ text: `UNLISTEN ${quoteChannel(options.channel)}` }).catch(() => undefined);
-      },
-    };
+  listen(options: ListenOptions): Promise<Subscription> {
+    return this.#subscribe(options, (text) => this.execute({ text }));
   }
 
-  async notify(options: { channel: string; payload: string }): Promise<void> {
+  async notify(options: { readonly channel: string; readonly payload: string }): Promise<void> {
     await this.query({ text: "SELECT pg_notify($1, $2)", values: [options.channel, options.payload] });
   }
 
   async transaction<T>(work: (tx: Driver) => Promise<T>): Promise<T> {
     return this.#mutex.run(async () => {
       this.#inTransaction = true;
-      const tx = new TransactionDriver(this.#client);
       try {
-        return await inTransaction(this.#client, () => work(tx));
+        // LISTEN from inside the transaction runs on the same connection (it takes effect
+        // at COMMIT); going through `execute` would wait for this very transaction.
+        const listen = (options: ListenOptions): Promise<Subscription> =>
+          this.#subscribe(options, (text) => runQuery(this.#client, { text }));
+        return settle(await runTransaction(this.#client, listen, work));
       } finally {
         this.#inTransaction = false;
       }
     });
   }
 
+  /** End this driver's subscriptions; the client itself belongs to the caller. */
   async close(): Promise<void> {
-    // The client belongs to the caller.
+    await this.#subscriptions.closeAll();
   }
 
   /** Outside a transaction, wait for any running transaction on this client to finish first. */
   async #guard<T>(work: () => Promise<T>): Promise<T> {
     return this.#inTransaction ? this.#mutex.run(work) : work();
   }
+
+  async #subscribe(options: ListenOptions, run: (text: string) => Promise<unknown>): Promise<Subscription> {
+    const listener = new GuardedListener(options);
+    const channel = options.channel;
+    const onNotification = (message: pg.Notification): void => {
+      if (message.channel === channel) listener.notification(message.payload ?? "");
+    };
+    const onLost = (error?: Error): void => {
+      detach();
+      listener.error(
+        new ConnectionError(
+          `the client's connection was lost${error ? ` (${error.message})` : ""}; PgClientDriver cannot reconnect a client it does not own, so LISTEN on '${channel}' has stopped: connect a new client, or use a pg.Pool`,
+          { cause: error },
+        ),
+      );
+    };
+    const onEnd = (): void => onLost(undefined);
+    const detach = (): void => {
+      this.#client.off("notification", onNotification);
+      this.#client.off("error", onLost);
+      this.#client.off("end", onEnd);
+    };
+    this.#client.on("notification", onNotification);
+    this.#client.on("error", onLost);
+    this.#client.on("end", onEnd);
+
+    const count = this.#channels.get(channel) ?? 0;
+    this.#channels.set(channel, count + 1);
+    if (count === 0) {
+      try {
+        await run(`LISTEN ${quoteChannel(channel)}`);
+      } catch (error) {
+        this.#release(channel);
+        detach();
+        listener.stop();
+        throw error;
+      }
+    }
+    return this.#subscriptions.track({
+      close: async () => {
+        listener.stop();
+        detach();
+        if (this.#release(channel)) {
+          // A dead connection has nothing left to UNLISTEN.
+          await this.execute({ text: `UNLISTEN ${quoteChannel(channel)}` }).catch(() => undefined);
+        }
+      },
+    });
+  }
+
+  /** Drop one reference to `channel`; true when it was the last. */
+  #release(channel: string): boolean {
+    const count = (this.#channels.get(channel) ?? 1) - 1;
+    if (count > 0) this.#channels.set(channel, count);
+    else this.#channels.delete(channel);
+    return count === 0;
+  }
 }
 
-/** A {@link Driver} over a `pg.Pool`; statements run concurrently on pooled connections. */
+/** Options of {@link PgPoolDriver}. */
+export interface PgPoolDriverOptions {
+  /** End the pool in `close()` (only for pools the library created; default false). */
+  readonly ownsPool?: boolean;
+  /** Milliseconds before re-establishing a lost LISTEN connection, doubling up to 5 s (default 100). */
+  readonly reconnectDelay?: number;
+}
+
+/**
+ * A {@link Driver} over a `pg.Pool`: statements run concurrently on pooled connections, a
+ * transaction holds one connection, and each LISTEN subscription holds one connection of
+ * its own, re-established (with `onReconnect`) when it is lost. The pool therefore needs
+ * room for at least two connections.
+ */
 export class PgPoolDriver implements Driver {
   readonly concurrent = true;
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
-  /** Delay before re-establishing a lost LISTEN connection (doubles up to 5 s). */
   readonly #reconnectDelay: number;
+  readonly #subscriptions = new SubscriptionRegistry();
 
-  constructor(pool: pg.Pool, options: { ownsPool?: boolean; reconnectDelay?: number } = {}) {
+  /**
+   * @param pool the pool (the caller's, unless `ownsPool`).
+   * @throws InvalidArgumentError (`max`) when the pool allows fewer than 2 connections:
+   *   LISTEN would hold the only one and every other statement would wait forever.
+   */
+  constructor(pool: pg.Pool, options: PgPoolDriverOptions = {}) {
+    const max = pool.options?.max;
+    if (typeof max === "number" && max < 2) {
+      throw new InvalidArgumentError(
+        "max",
+        `the pool's max size must be at least 2 (got ${max}): a LISTEN subscription holds one connection for as long as it lives, and the other statements need another`,
+      );
+    }
+    const reconnectDelay = options.reconnectDelay ?? 100;
+    if (!Number.isFinite(reconnectDelay) || reconnectDelay < 0) {
+      throw new InvalidArgumentError("reconnectDelay", `must be a non-negative number of milliseconds, got ${reconnectDelay}`);
+    }
     this.#pool = pool;
     this.#ownsPool = options.ownsPool ?? false;
-    this.#reconnectDelay = options.reconnectDelay ?? 100;
+    this.#reconnectDelay = reconnectDelay;
   }
 
   async query<R extends Row = Row>(statement: Statement): Promise<R[]> {
@@ -128,16 +200,16 @@ export class PgPoolDriver implements Driver {
   }
 
   async execute(statement: Statement): Promise<number> {
-    return (await runQuery(this.#pool, statement)).rowCount ?? 0;
+    return (await runQuery(this.#pool, statement)).rowCount;
   }
 
   async listen(options: ListenOptions): Promise<Subscription> {
     const listener = new DedicatedListener(this.#pool, options, this.#reconnectDelay);
     await listener.start();
-    return { close: () => listener.close() };
+    return this.#subscriptions.track({ close: () => listener.close() });
   }
 
-  async notify(options: { channel: string; payload: string }): Promise<void> {
+  async notify(options: { readonly channel: string; readonly payload: string }): Promise<void> {
     await this.query({ text: "SELECT pg_notify($1, $2)", values: [options.channel, options.payload] });
   }
 
@@ -148,134 +220,28 @@ export class PgPoolDriver implements Driver {
     } catch (error) {
       throw toDatabaseError(error);
     }
+    // A checked-out client has no error listener: if its connection dies between two
+    // statements, pg would raise an uncaught 'error'. The next statement reports it instead.
+    let lost: Error | undefined;
+    const onError = (error: Error): void => {
+      lost ??= error;
+    };
+    client.on("error", onError);
     let broken: Error | undefined;
     try {
-      return await inTransaction(client, () => work(new TransactionDriver(client)));
-    } catch (error) {
-      if (error instanceof Error && error.name === "ConnectionError") broken = error;
-      throw error;
+      const outcome = await runTransaction(client as Queryable, (listenOptions) => this.listen(listenOptions), work);
+      if (!outcome.ok) broken = outcome.brokenClient;
+      return settle(outcome);
     } finally {
-      client.release(broken);
+      client.off("error", onError);
+      // Releasing with an error destroys the connection instead of pooling it mid-transaction.
+      client.release(lost ?? broken);
     }
   }
 
+  /** End this driver's subscriptions, then the pool if this driver owns it. */
   async close(): Promise<void> {
+    await this.#subscriptions.closeAll();
     if (this.#ownsPool) await this.#pool.end();
-  }
-}
-
-/** The driver handed to transaction callbacks: every statement on the transaction's client. */
-class TransactionDriver implements Driver {
-  readonly concurrent = false;
-  readonly #client: pg.ClientBase;
-  constructor(client: pg.ClientBase) {
-    this.#client = client;
-  }
-  async query<R extends Row = Row>(statement: Statement): Promise<R[]> {
-    return (await runQuery<R>(this.#client, statement)).rows;
-  }
-  async execute(statement: Statement): Promise<number> {
-    return (await runQuery(this.#client, statement)).rowCount ?? 0;
-  }
-  async listen(): Promise<Subscription> {
-    throw new Error("LISTEN is not available inside a transaction");
-  }
-  async notify(options: { channel: string; payload: string }): Promise<void> {
-    await this.query({ text: "SELECT pg_notify($1, $2)", values: [options.channel, options.payload] });
-  }
-  async transaction<T>(work: (tx: Driver) => Promise<T>): Promise<T> {
-    return work(this); // nested: join the running transaction
-  }
-  async close(): Promise<void> {}
-}
-
-async function inTransaction<T>(client: Queryable, work: () => Promise<T>): Promise<T> {
-  await runQuery(client, { text: "BEGIN" });
-  try {
-    const result = await work();
-    await runQuery(client, { text: "COMMIT" });
-    return result;
-  } catch (error) {
-    await runQuery(client, { text: "ROLLBACK" }).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * LISTEN on a connection taken from the pool for as long as the subscription lives. When that
- * connection dies, take another, LISTEN again and tell the subscriber (`onReconnect`) so it
- * can catch up on what it missed.
- */
-class DedicatedListener {
-  #client: pg.PoolClient | undefined;
-  #closed = false;
-  #retryTimer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly options: ListenOptions,
-    private readonly baseDelay: number,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.#connect();
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retryTimer);
-    const client = this.#client;
-    this.#client = undefined;
-    if (client) {
-      await client.query(`UNLISTEN ${quoteChannel(this.options.channel)}`).catch(() => undefined);
-      client.release();
-    }
-  }
-
-  async #connect(): Promise<void> {
-    const client = await this.pool.connect().catch((error: unknown) => {
-      throw toDatabaseError(error);
-    });
-    const onNotification = (message: pg.Notification): void => {
-      if (message.channel === this.options.channel) this.options.onNotification(message.payload ?? "");
-    };
-    const onLost = (error?: Error): void => {
-      client.off("notification", onNotification);
-      client.off("error", onLost);
-      client.off("end", onLost);
-      if (this.#client !== client) return;
-      this.#client = undefined;
-      client.release(error ?? new Error("listener connection ended"));
-      if (this.#closed) return;
-      this.options.onError?.(toDatabaseError(error ?? new Error("listener connection ended")));
-      this.#scheduleReconnect(this.baseDelay);
-    };
-    client.on("notification", onNotification);
-    client.on("error", onLost);
-    client.on("end", onLost);
-    try {
-      await client.query(`LISTEN ${quoteChannel(this.options.channel)}`);
-    } catch (error) {
-      client.off("notification", onNotification);
-      client.off("error", onLost);
-      client.off("end", onLost);
-      client.release(error instanceof Error ? error : undefined);
-      throw toDatabaseError(error);
-    }
-    this.#client = client;
-  }
-
-  #scheduleReconnect(delay: number): void {
-    this.#retryTimer = setTimeout(() => {
-      if (this.#closed) return;
-      this.#connect().then(
-        () => this.options.onReconnect?.(),
-        (error: unknown) => {
-          this.options.onError?.(toDatabaseError(error));
-          this.#scheduleReconnect(Math.min(delay * 2, 5_000));
-        },
-      );
-    }, delay);
-    this.#retryTimer.unref();
   }
 }

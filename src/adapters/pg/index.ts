@@ -1,2 +1,2 @@
 /** node-postgres adapter: `import { PgClientDriver, PgPoolDriver } from "pgqueuer/pg"`. @module */
-export { PgClientDriver, PgPoolDriver } from "./driver.js";
+export { PgClientDriver, PgPoolDriver, type PgPoolDriverOptions } from "./driver.js";

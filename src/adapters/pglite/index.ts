@@ -1,2 +1,2 @@
 /** PGlite adapter: `import { PGliteDriver } from "pgqueuer/pglite"`. @module */
-export { PGliteDriver } from "./driver.js";
+export { PGliteDriver, type PGliteDriverOptions } from "./driver.js";
