@@ -97,7 +97,7 @@ export class WorkerThreadPool {
    * dies or the pool is closed.
    */
   run(job: RunMessage["job"], signals: PoolTaskSignals): Promise<unknown> {
-    if (this.closing !== null) return Promise.reject(new WorkerThreadError("the worker-thread pool is closed"));
+    if (this.closing !== null) return Promise.reject(new WorkerThreadError("the worker-thread pool is closing"));
     if (signals.signal.aborted) return Promise.reject(signals.signal.reason);
     return new Promise<unknown>((resolve, reject) => {
       const onAbort = (): void => this.abortTask(task, signals.signal.reason);
@@ -124,11 +124,16 @@ export class WorkerThreadPool {
   }
 
   /**
-   * Stop every thread and refuse new jobs: waiting and running jobs reject with a
-   * {@link WorkerThreadError}. Resolves once every thread has exited. Idempotent.
+   * Stop every thread: waiting and running jobs reject with a {@link WorkerThreadError}, and
+   * jobs submitted meanwhile are refused. Resolves once every thread has exited. Calls during
+   * a close share it. Afterwards the pool is empty but usable: a later job starts a fresh
+   * thread (the worker closes executors at the end of every `run()`, and a PgQueuer may run
+   * again).
    */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
+    this.closing ??= this.shutDown().finally(() => {
+      this.closing = null;
+    });
     return this.closing;
   }
 
@@ -136,6 +141,7 @@ export class WorkerThreadPool {
     for (const task of this.waiting.splice(0)) this.settle(task, "reject", new WorkerThreadError("the worker-thread pool was closed before the job started"));
     for (const thread of this.threads) {
       const task = thread.task;
+      thread.task = null;
       if (task !== null) this.settle(task, "reject", new WorkerThreadError("the worker-thread pool was closed while the job was running"));
       this.terminate(thread);
     }

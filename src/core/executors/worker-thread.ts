@@ -50,7 +50,8 @@ export function defaultPoolSize(): number {
  *   `while (true) {}` stops — and a fresh thread takes its place.
  * - At most `poolSize` jobs run at once; more wait for a thread (keeping their heartbeat).
  *   A job still waiting when shutdown begins goes back to the queue.
- * - `close()` terminates the threads; the worker calls it at shutdown.
+ * - `close()` terminates the threads; the worker calls it at shutdown. A job submitted
+ *   later starts a fresh thread, so the executor survives a second `run()`.
  *
  * Threads start when jobs need them and load the module once each.
  */
