@@ -44,7 +44,8 @@ export async function runStatement<R extends Row>(sql: PostgresJsSql, statement:
     throw toDatabaseError(error);
   }
   // Text without parameters goes through the simple protocol, where several statements in
-  // one string yield one result each: report the last rows and the total affected count.
+  // one string may yield several results: report the last rows. (The port sends one
+  // statement at a time; postgres.js merges the counts of row-less statements anyway.)
   const results = isSingleResult(result) ? [result] : result;
   const last = results.at(-1);
   return {
