@@ -258,7 +258,7 @@ SELECT
         ) AS ready
     ) AS eligible,
     (
-        SELECT GREATEST(0, EXTRACT(EPOCH FROM min(deferred.execute_after) - NOW())::double precision * 1000)
+        SELECT EXTRACT(EPOCH FROM min(deferred.execute_after) - NOW())::double precision * 1000
         FROM requested CROSS JOIN LATERAL (
             SELECT job.execute_after FROM ${n.queueTable} AS job
             WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after > NOW()

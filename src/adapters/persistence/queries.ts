@@ -167,7 +167,7 @@ export class Queries extends QueueReads implements QueueRepository {
     if (names.length === 0) return { eligible: false, nextEligibleIn: null };
     const [row] = await this.driver.query<{ eligible: boolean; next_eligible_in: number | null }>(probeStatement(this.settings, names));
     const next = row?.next_eligible_in;
-    return { eligible: row?.eligible === true, nextEligibleIn: next === null || next === undefined ? null : Number(next) };
+    return { eligible: row?.eligible === true, nextEligibleIn: next === null || next === undefined ? null : Math.max(0, Number(next)) };
   }
 
   /** Fold un-aggregated log rows into statistics; a no-op while another session does it (STAT-1, STAT-4). */

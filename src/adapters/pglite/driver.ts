@@ -83,6 +83,15 @@ export class PGliteDriver extends PGliteStatements {
     this.#ownsDb = options.ownsDb ?? false;
   }
 
+  /**
+   * A driver over one of `db`'s open transactions: the `tx` of your own
+   * `db.transaction(async (tx) => ...)`. Pass it as `connection` to enqueue a job that commits
+   * or rolls back with the rest of that transaction.
+   */
+  static forTransaction(db: PGlite, tx: Transaction): Driver {
+    return new PGliteTransactionDriver(db, tx, (subscription) => subscription);
+  }
+
   async listen(options: ListenOptions): Promise<Subscription> {
     return this.#subscriptions.track(await subscribe(this.#db, options, undefined));
   }
