@@ -64,6 +64,13 @@ for (const adapter of adaptersUnderTest()) {
         expect(rows).toEqual([{ quantity: 7, ratio: 0.25, flag: false, at, data: Buffer.from([9, 8, 7]), meta: { list: [1, 2, 3] }, big: 12_345_678_901 }]);
       });
 
+      it("runs a named (preparable) statement repeatedly with different values", async () => {
+        const statement = { name: "conformance_named_echo", text: "SELECT $1::int4 + 1 AS next, $2::text AS label" };
+        for (const [number, label] of [[1, "a"], [41, "b"], [-3, "ü"]] as const) {
+          expect(await driver().query({ ...statement, values: [number, label] })).toEqual([{ next: number + 1, label }]);
+        }
+      });
+
       it("passes lists as JSON text", async () => {
         const rows = await driver().query<{ value: string }>({
           text: "SELECT value FROM jsonb_array_elements_text($1::jsonb) AS value ORDER BY value",

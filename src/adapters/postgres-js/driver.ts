@@ -47,8 +47,9 @@ abstract class PostgresJsStatements implements Driver {
  * A {@link Driver} over a postgres.js `sql` instance (the user's: never ended by us unless
  * `ownsSql`).
  *
- * - Statements are prepared once per connection (unless the instance was created with
- *   `prepare: false`, e.g. behind PgBouncer in transaction mode, which postgres.js honours).
+ * - Named statements (`Statement.name`) are prepared once per connection, unnamed ones are
+ *   not (so they always get a plan for their actual values); an instance created with
+ *   `prepare: false` (e.g. behind PgBouncer in transaction mode) prepares nothing.
  * - LISTEN goes through `sql.listen`: postgres.js keeps one listening connection and, when
  *   it is lost, reconnects and listens again by itself; every re-listen after the first calls
  *   `onReconnect`. postgres.js reports no failures of that connection, so `onError` only

@@ -34,12 +34,15 @@ export interface StatementResult<R extends Row> {
   readonly rowCount: number;
 }
 
-/** Run one statement (prepared once per connection by postgres.js). */
+/** Run one statement; a named one is prepared once per connection. */
 export async function runStatement<R extends Row>(sql: PostgresJsSql, statement: Statement): Promise<StatementResult<R>> {
   const parameters = (statement.values ?? []).map((value, index) => encode(sql, value, index));
   let result: Result | Result[];
   try {
-    result = (await sql.unsafe(statement.text, parameters, { prepare: true })) as Result | Result[];
+    // Prepare (once per connection) only what the caller named, as node-postgres does: a
+    // prepared statement drifts to PostgreSQL's generic plan after a few runs, which is a
+    // trap for statements whose best plan depends on the values (PERFORMANCE.md, dequeue).
+    result = (await sql.unsafe(statement.text, parameters, { prepare: statement.name !== undefined })) as Result | Result[];
   } catch (error) {
     throw toDatabaseError(error);
   }
