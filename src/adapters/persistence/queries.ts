@@ -26,6 +26,7 @@ import { aggregateStatement, clearStatisticsStatement } from "../../sql/statisti
 import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
+import { SchemaManager } from "./schema-manager.js";
 import { toJob } from "./rows.js";
 
 /** Options of {@link Queries.enqueue}. */
@@ -181,10 +182,9 @@ export class Queries extends QueueReads implements QueueRepository {
     await this.driver.notify({ channel: this.channel, payload });
   }
 
-  /** Throw a SchemaError naming what is missing when the schema is incomplete. */
+  /** Throw a SchemaError naming what is missing (and the command to run) when the schema is incomplete (ERR-12..16). */
   async verifyStructure(): Promise<void> {
-    // TODO(schema-manager): delegate to SchemaManager (src/adapters/persistence/schema-manager.ts)
-    // once it lands; until then the runtime starts without checking.
+    await new SchemaManager(this.driver, this.settings).verifyStructure();
   }
 
   /**
