@@ -77,7 +77,8 @@ function toCronerFields(fields: readonly string[]): string[] {
 /** croner's messages start with "CronPattern: "; ours already say what failed. */
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^CronPattern:\s*/, "");
+  // Drop croner's own field positions ("configuration entry 0 (x)"): they are not ours.
+  return message.replace(/^CronPattern:\s*/, "").replace(/configuration entry \d+ \([^)]*\)\s*/, "").replace(/\.$/, "");
 }
 
 function buildCron(fields: readonly string[]): Cron {
