@@ -62,18 +62,22 @@ export class GuardedListener {
   #stopped = false;
   constructor(private readonly options: ListenOptions) {}
 
+  /** The subscribed channel. */
   get channel(): string {
     return this.options.channel;
   }
 
+  /** Whether {@link stop} was called. */
   get stopped(): boolean {
     return this.#stopped;
   }
 
+  /** Ignore every later callback. */
   stop(): void {
     this.#stopped = true;
   }
 
+  /** Deliver one notification payload. */
   notification(payload: string): void {
     if (this.#stopped) return;
     try {
@@ -83,6 +87,7 @@ export class GuardedListener {
     }
   }
 
+  /** Tell the subscriber LISTEN was re-established (it may have missed notifications). */
   reconnected(): void {
     if (this.#stopped) return;
     try {
@@ -92,6 +97,7 @@ export class GuardedListener {
     }
   }
 
+  /** Report a failure of the listening connection or of a callback. */
   error(error: Error): void {
     if (this.#stopped) return;
     try {

@@ -9,6 +9,9 @@ import type { Driver } from "../../src/ports/driver.js";
 import { TEST_DSN, uniqueName } from "../support/backends.js";
 import { adaptersUnderTest, deferred, Inbox, type DriverHarness } from "./driver-adapters.js";
 
+/** Starting PGlite can take long on a busy machine; a slow start is not a failure. */
+const OPEN_TIMEOUT = 120_000;
+
 for (const adapter of adaptersUnderTest()) {
   describe(`driver conformance [${adapter.name}]`, () => {
     let harness: DriverHarness;
@@ -17,7 +20,7 @@ for (const adapter of adaptersUnderTest()) {
 
     beforeAll(async () => {
       harness = await adapter.open();
-    });
+    }, OPEN_TIMEOUT);
     afterAll(async () => {
       await harness?.close();
     });
@@ -339,7 +342,7 @@ for (const adapter of adaptersUnderTest()) {
       let harness: DriverHarness;
       beforeAll(async () => {
         harness = await adapter.open();
-      });
+      }, OPEN_TIMEOUT);
       afterAll(async () => {
         await harness?.close();
       });

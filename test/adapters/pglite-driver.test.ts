@@ -15,12 +15,12 @@ describe.skipIf(!selectedBackends().includes("pglite"))("PGliteDriver", () => {
   beforeAll(async () => {
     db = new PGlite();
     await db.waitReady;
-  });
+  }, 120_000);
   afterAll(async () => {
     if (db !== undefined && !db.closed) await db.close();
   });
 
-  it("leaves a caller's instance open on close(), and closes one it owns", async () => {
+  it("leaves a caller's instance open on close(), and closes one it owns", { timeout: 120_000 }, async () => {
     await new PGliteDriver(db).close();
     expect(db.closed).toBe(false);
     expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
