@@ -96,8 +96,12 @@ const DEFAULT_DEBOUNCE = 50;
 /** After a failed status query, the next attempt waits at least this long (ms). */
 const RETRY_DELAY = 1_000;
 
+function isJobId(value: unknown): value is JobId {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
+}
+
 function invalidJobId(value: unknown): InvalidArgumentError {
-  return new InvalidArgumentError("jobId", `must be a job id (a safe integer), got ${String(value)}; enqueue with onConflict "skip" returns null for skipped jobs: filter those out first`);
+  return new InvalidArgumentError("jobId", `must be a job id (a positive integer), got ${String(value)}; enqueue with onConflict "skip" returns null for skipped jobs: filter those out first`);
 }
 
 /** See the module documentation. */
@@ -166,6 +170,7 @@ export class CompletionWatcher implements AsyncDisposable {
 
   /** Subscribe to the channel and start the safety-net poll. Idempotent. */
   start(): Promise<this> {
+    if (this.#closing) return Promise.reject(new CompletionWatcherStateError("this CompletionWatcher was closed; create a new one"));
     this.#starting ??= this.#start().catch((error: unknown) => {
       this.#starting = undefined; // a failed start may be retried
       throw error;
@@ -174,7 +179,6 @@ export class CompletionWatcher implements AsyncDisposable {
   }
 
   async #start(): Promise<this> {
-    if (this.#state !== "new") throw new CompletionWatcherStateError("this CompletionWatcher was closed; create a new one");
     this.#subscription = await this.#driver.listen({
       channel: this.#channel,
       onNotification: (payload) => {
@@ -201,7 +205,7 @@ export class CompletionWatcher implements AsyncDisposable {
    * canceled. An id that never had a log row waits until `signal` aborts or the watcher closes.
    */
   waitFor(jobId: JobId, options: WaitOptions = {}): Promise<TerminalStatus> {
-    if (!Number.isSafeInteger(jobId)) return Promise.reject(invalidJobId(jobId));
+    if (!isJobId(jobId)) return Promise.reject(invalidJobId(jobId));
     if (this.#state !== "open") {
       const why = this.#state === "new" ? "call start() first (or use CompletionWatcher.open)" : "it is closing or closed";
       return Promise.reject(new CompletionWatcherStateError(`cannot wait for job ${jobId}: ${why}`));
@@ -236,8 +240,9 @@ export class CompletionWatcher implements AsyncDisposable {
 
   /** Run waits under one internal signal (linked to the caller's) that ends them all afterwards. */
   async #group<T>(jobIds: readonly JobId[], options: WaitOptions, combine: (waits: Promise<TerminalStatus>[]) => Promise<T>): Promise<T> {
+    if (!Array.isArray(jobIds)) throw new InvalidArgumentError("jobIds", `must be an array of job ids, got ${typeof jobIds}`);
     // Validate every id before any wait starts, so a bad id leaves no wait behind.
-    const bad = jobIds.findIndex((id) => !Number.isSafeInteger(id));
+    const bad = jobIds.findIndex((id) => !isJobId(id));
     if (bad >= 0) throw invalidJobId(jobIds[bad]);
     const group = new AbortController();
     const outer = options.signal;
