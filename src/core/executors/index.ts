@@ -23,4 +23,4 @@ export { RETRY_WITH_BACKOFF_DEFAULTS, RetryWithBackoffEntrypointExecutor, type R
 export { TimeoutEntrypointExecutor, type TimeoutOptions } from "./timeout.js";
 export type { WorkerThreadHandler, WorkerThreadJob } from "./worker-protocol.js";
 export { WorkerThreadEntrypointExecutor, defaultPoolSize, type WorkerThreadOptions } from "./worker-thread.js";
-export { WorkerThreadPool } from "./worker-pool.js";
+export { WorkerThreadPool, type PoolTaskSignals, type WorkerPoolOptions } from "./worker-pool.js";
