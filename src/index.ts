@@ -19,3 +19,16 @@ export type {
   ThroughputBucket,
   ThroughputStats,
 } from "./domain/insights.js";
+
+// Completion tracking: await a job's terminal status (LISTEN-driven, batched status checks).
+export {
+  CompletionWatcher,
+  type CloseOptions as CompletionWatcherCloseOptions,
+  type CompletionWatcherOptions,
+  type FirstCompletion,
+  type JobStatusReader,
+  type WaitOptions,
+} from "./core/completion-watcher.js";
+export { CompletionWatcherStateError } from "./domain/errors.js";
+// A console logger for scripts without pino (Prometheus metrics: `pgqueuer/metrics`; tracing: `pgqueuer/tracing`).
+export { createConsoleLogger, type ConsoleLoggerOptions, type ConsoleLogLevel } from "./adapters/console-logger.js";
