@@ -174,6 +174,9 @@ class RunSession<R extends Resources> {
         await this.#claimWhileWorkAndRoom();
         if (this.#stopping) break;
         if (this.#freeSlots() === 0) {
+          // Full: only a finishing job (which notifies) can let us claim again. Earlier
+          // notifications are moot; the claim after that wake-up sees their jobs.
+          this.#wakeup.clear();
           await this.#wakeup.wait(this.config.dequeueTimeout, this.#stopController.signal);
           continue;
         }
@@ -198,6 +201,9 @@ class RunSession<R extends Resources> {
     while (!this.#stopping) {
       const want = Math.min(this.config.batchSize, this.#freeSlots());
       if (want === 0) return;
+      // Let timers and I/O run between claims: an embedded database answers through microtasks
+      // alone, and a busy loop must not starve heartbeats and buffer flushes.
+      await new Promise((resolve) => setImmediate(resolve));
       // Cleared before the claim: a notification arriving during it makes the next wait return at once.
       this.#wakeup.clear();
       const max = this.config.maxConcurrentTasks;

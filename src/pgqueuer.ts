@@ -1,0 +1,140 @@
+/**
+ * The `PgQueuer` facade: the composition root that wires a driver, the queries, the worker
+ * (QueueManager) and the scheduler together. This is what users construct.
+ *
+ * @module
+ */
+import type { PGlite } from "@electric-sql/pglite";
+import type pg from "pg";
+import type { Sql } from "postgres";
+import { PgClientDriver, PgPoolDriver } from "./adapters/pg/driver.js";
+import { PGliteDriver } from "./adapters/pglite/driver.js";
+import { PostgresJsDriver } from "./adapters/postgres-js/driver.js";
+import { Queries } from "./adapters/persistence/queries.js";
+import { openDriver, type ConnectOptions } from "./adapters/connect.js";
+import { coerceError } from "./domain/errors.js";
+import { silentLogger, type Logger } from "./domain/logger.js";
+import { resolveSettings, type Settings, type SettingsOptions } from "./domain/settings.js";
+import type { Driver } from "./ports/driver.js";
+import type { EntrypointHandler, Resources } from "./core/context.js";
+import type { EntrypointOptions } from "./core/entrypoint-registry.js";
+import { combineObservers, type JobObserver } from "./core/observer.js";
+import { QueueManager } from "./core/queue-manager.js";
+import type { RunOptions } from "./core/run-options.js";
+
+/** Options every constructor takes. */
+export interface PgQueuerOptions<R extends Resources = Resources> {
+  /** Shared objects handed to every job's `context.resources` (the same object, not a copy). */
+  readonly resources?: R;
+  /** Object names, prefix, schema, durability; also read from `PGQUEUER_*` variables. */
+  readonly settings?: SettingsOptions;
+  /** A pino-compatible logger; silent by default. */
+  readonly logger?: Logger;
+  /** Observers of job execution (metrics, tracing). */
+  readonly observers?: readonly JobObserver[];
+}
+
+/** What `connect()` additionally takes. */
+export interface PgQueuerConnectOptions<R extends Resources = Resources> extends PgQueuerOptions<R>, ConnectOptions {}
+
+/** A job queue on one PostgreSQL (or PGlite) database. */
+export class PgQueuer<R extends Resources = Resources> {
+  /** The database connection port. */
+  readonly driver: Driver;
+  readonly settings: Settings;
+  /** Enqueue, inspect and manage jobs; install and upgrade the schema. */
+  readonly queries: Queries;
+  /** The worker that runs registered entrypoints. */
+  readonly queueManager: QueueManager<R>;
+  readonly resources: R;
+  readonly logger: Logger;
+  readonly #ownsDriver: boolean;
+  #running: Promise<void> | undefined;
+
+  /** Build on any {@link Driver}. */
+  constructor(driver: Driver, options: PgQueuerOptions<R> & { ownsDriver?: boolean } = {}) {
+    this.driver = driver;
+    this.settings = resolveSettings(options.settings);
+    this.resources = options.resources ?? ({} as R);
+    this.logger = options.logger ?? silentLogger;
+    this.queries = new Queries(driver, this.settings);
+    this.queueManager = new QueueManager<R>({
+      repository: this.queries,
+      driver,
+      resources: this.resources,
+      logger: this.logger,
+      observer: combineObservers(options.observers ?? []),
+    });
+    this.#ownsDriver = options.ownsDriver ?? false;
+  }
+
+  /** On a node-postgres `pg.Client` or `pg.Pool` (the caller keeps ownership and closes it). */
+  static fromPg<R extends Resources = Resources>(clientOrPool: pg.ClientBase | pg.Pool, options: PgQueuerOptions<R> = {}): PgQueuer<R> {
+    const isPool = typeof (clientOrPool as pg.Pool).totalCount === "number";
+    const driver = isPool ? new PgPoolDriver(clientOrPool as pg.Pool) : new PgClientDriver(clientOrPool as pg.ClientBase);
+    return new PgQueuer<R>(driver, options);
+  }
+
+  /** On a postgres.js `sql` instance (the caller keeps ownership). */
+  static fromPostgres<R extends Resources = Resources>(sql: Sql, options: PgQueuerOptions<R> = {}): PgQueuer<R> {
+    return new PgQueuer<R>(new PostgresJsDriver(sql), options);
+  }
+
+  /** On an embedded PGlite database (the caller keeps ownership). */
+  static fromPGlite<R extends Resources = Resources>(db: PGlite, options: PgQueuerOptions<R> = {}): PgQueuer<R> {
+    return new PgQueuer<R>(new PGliteDriver(db), options);
+  }
+
+  /**
+   * Connect from the environment: `dsn`, else `PGQUEUER_DSN` / `PGDSN` / libpq `PG*`
+   * variables, else an embedded PGlite database in `./.pgqueuer` (or `dataDir`). The
+   * connection is owned by the instance: `close()` ends it.
+   */
+  static async connect<R extends Resources = Resources>(options: PgQueuerConnectOptions<R> = {}): Promise<PgQueuer<R>> {
+    const { driver } = await openDriver(options);
+    return new PgQueuer<R>(driver, { ...options, ownsDriver: true });
+  }
+
+  /** Register a handler for an entrypoint. */
+  entrypoint(name: string, handler: EntrypointHandler<R>): this;
+  /** Register a handler for an entrypoint, with options (concurrency limit, onFailure, executor). */
+  entrypoint(name: string, options: EntrypointOptions<R>, handler: EntrypointHandler<R>): this;
+  entrypoint(name: string, optionsOrHandler: EntrypointOptions<R> | EntrypointHandler<R>, maybeHandler?: EntrypointHandler<R>): this {
+    if (typeof optionsOrHandler === "function") this.queueManager.entrypoint(name, {}, optionsOrHandler);
+    else this.queueManager.entrypoint(name, optionsOrHandler ?? {}, maybeHandler as EntrypointHandler<R>);
+    return this;
+  }
+
+  /**
+   * Run the worker (and the scheduler) until `stop()`, the `signal`, or — in drain mode — until
+   * no eligible work is left. Resolves after a graceful shutdown.
+   */
+  async run(options: RunOptions = {}): Promise<void> {
+    if (this.#running) throw new Error("PgQueuer.run() is already running");
+    this.#running = this.queueManager.run(options);
+    try {
+      await this.#running;
+    } catch (error) {
+      throw coerceError(error);
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Begin a graceful shutdown of `run()`. */
+  stop(): void {
+    this.queueManager.stop();
+  }
+
+  /** Stop, wait for `run()` to finish, and close the connection if this instance opened it. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.#running?.catch(() => undefined);
+    if (this.#ownsDriver) await this.driver.close();
+  }
+
+  /** `await using pgq = await PgQueuer.connect()` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
