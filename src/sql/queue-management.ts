@@ -9,7 +9,7 @@ import type { JobStatus } from "../domain/types.js";
 import { sqlNames } from "./identifiers.js";
 import { wakeEventExpression } from "./queue-outcomes.js";
 import { jobColumns } from "./queue.js";
-import { bigintArray, jsonList, memoizeBySettings, textArray, type SqlStatement } from "./statement.js";
+import { idArrayLiteral, jsonList, memoizeBySettings, textArray, type SqlStatement } from "./statement.js";
 
 /** The log-table columns every log read returns. */
 export const LOG_COLUMNS = "id, created, job_id, status, priority, entrypoint, traceback, aggregated";
@@ -25,7 +25,7 @@ const texts = memoizeBySettings((settings: Settings) => {
     // Delete + `canceled` log rows + the cancellation event, in one statement: the event is
     // delivered at commit, together with the deletions it announces (CAN-1).
     cancel: `WITH removed AS (
-    DELETE FROM ${n.queueTable} WHERE id = ANY (${bigintArray("$1")})
+    DELETE FROM ${n.queueTable} WHERE id = ANY ($1::bigint[])
     RETURNING id, entrypoint, priority
 ),
 canceled_log AS (${logRows("canceled", "removed")})
@@ -34,7 +34,7 @@ SELECT pg_notify($2::text, $3::text)::text AS notified,
     requeue: `WITH requeued AS (
     UPDATE ${n.queueTable}
     SET status = 'queued', execute_after = NOW(), updated = NOW(), attempts = 0, queue_manager_id = NULL
-    WHERE id = ANY (${bigintArray("$1")}) AND status = 'failed'
+    WHERE id = ANY ($1::bigint[]) AND status = 'failed'
     RETURNING id, entrypoint, priority
 ),
 queued_log AS (${logRows("queued", "requeued")})
@@ -55,7 +55,7 @@ GROUP BY entrypoint, priority, status
 ORDER BY count, entrypoint, priority, status`,
     jobStatus: `SELECT DISTINCT ON (job_id) job_id, status
 FROM ${n.queueTableLog}
-WHERE job_id = ANY (${bigintArray("$1")})
+WHERE job_id = ANY ($1::bigint[])
 ORDER BY job_id, created DESC, id DESC`,
     queueLog: `SELECT ${LOG_COLUMNS} FROM ${n.queueTableLog} ORDER BY id`,
     failedAsc: `SELECT ${jobColumns("job")} FROM ${n.queueTable} AS job WHERE job.status = 'failed' ORDER BY job.created ASC, job.id ASC LIMIT $1`,
@@ -73,13 +73,13 @@ LIMIT $1 OFFSET $2`,
 
 /** Delete the jobs (any status), log `canceled` per deleted row, and send the cancellation event. Returns `ids` (jsonb). */
 export function cancelStatement(settings: Settings, ids: readonly number[], eventPayload: string): SqlStatement {
-  return { text: texts(settings).cancel, values: [jsonList(ids), sqlNames(settings).channel, eventPayload] };
+  return { text: texts(settings).cancel, values: [idArrayLiteral(ids), sqlNames(settings).channel, eventPayload] };
 }
 
 /** Move held (`failed`) jobs back to `queued` with attempts 0, log `queued`, wake workers. Returns `ids` (jsonb). */
 export function requeueStatement(settings: Settings, ids: readonly number[]): SqlStatement {
   const n = sqlNames(settings);
-  return { text: texts(settings).requeue, values: [jsonList(ids), n.channel, n.bare.queueTable] };
+  return { text: texts(settings).requeue, values: [idArrayLiteral(ids), n.channel, n.bare.queueTable] };
 }
 
 /** Delete every job of the entrypoints and log each as `deleted`; or, with `null`, TRUNCATE (no log rows). */
@@ -103,7 +103,7 @@ export function queueSizeStatement(settings: Settings): SqlStatement {
 
 /** The latest log status of each listed job that has log rows. */
 export function jobStatusStatement(settings: Settings, ids: readonly number[]): SqlStatement {
-  return { text: texts(settings).jobStatus, values: [jsonList(ids)] };
+  return { text: texts(settings).jobStatus, values: [idArrayLiteral(ids)] };
 }
 
 /** Every log row, oldest id first. */

@@ -7,7 +7,7 @@
 import type { Settings } from "../domain/settings.js";
 import type { JsonValue } from "../domain/types.js";
 import { sqlNames } from "./identifiers.js";
-import { jsonList, memoizeBySettings, millisecondsInterval, statementName, type SqlStatement } from "./statement.js";
+import { idArrayLiteral, memoizeBySettings, millisecondsInterval, type SqlStatement } from "./statement.js";
 
 /** How one job ended, as the statement understands it. */
 export type OutcomeWriteKind = "successful" | "exception" | "canceled" | "failed" | "retry" | "released";
@@ -43,64 +43,74 @@ export function wakeEventExpression(channel: string, table: string): string {
 
 const outcomeText = memoizeBySettings((settings: Settings) => {
   const n = sqlNames(settings);
+  // $1 owner, $2 ids to delete, $3 ids to keep, $4 {"<id>": outcome}, $5 channel, $6 table.
+  //
   // Every write is guarded by owner and state: a job that was canceled meanwhile (row gone) or
   // re-picked by another worker after a stale heartbeat (other owner) is not touched and gets
   // no log row (LIFE-4). The DELETE runs even when no job is terminal, so the trigger emits
   // its one `delete` event per call, as PgQueuer's log_jobs does (SQL-11).
-  return `WITH input AS (
-    SELECT (o->>'id')::bigint AS id,
-           o->>'kind' AS kind,
-           NULLIF(o->'traceback', 'null'::jsonb) AS traceback,
-           (o->>'delay')::double precision AS delay
-    FROM jsonb_array_elements($2::jsonb) AS o
-),
-removed AS (
+  //
+  // No join with the input: rows are selected by id arrays (hashed constants, see
+  // idArrayLiteral) and each row reads its outcome from the $4 object by key (a binary
+  // search). A join's order is the planner's choice, and with stale statistics it picks
+  // "every picked row x every outcome", quadratic in the batch.
+  const outcome = "($4::jsonb -> job.id::text)";
+  return `WITH removed AS (
     DELETE FROM ${n.queueTable} AS job
-    USING input
-    WHERE job.id = input.id
-      AND input.kind IN ('successful', 'exception', 'canceled')
+    WHERE job.id = ANY ($2::bigint[])
       AND job.status = 'picked'
       AND job.queue_manager_id = $1::uuid
-    RETURNING job.id, job.entrypoint, job.priority, input.kind, input.traceback
+    RETURNING job.id, job.entrypoint, job.priority, ${outcome} AS outcome
 ),
 kept AS (
     -- failed: held for requeue (HOLD-2); retry: back to queued after the delay with
     -- attempts + 1 (RTY-1); released: back to queued untouched, for another worker.
     UPDATE ${n.queueTable} AS job
-    SET status = (CASE input.kind WHEN 'failed' THEN 'failed' ELSE 'queued' END)::${n.statusType},
+    SET status = (CASE ${outcome} ->> 'kind' WHEN 'failed' THEN 'failed' ELSE 'queued' END)::${n.statusType},
         updated = NOW(),
         queue_manager_id = NULL,
-        execute_after = CASE input.kind WHEN 'retry' THEN NOW() + ${millisecondsInterval("input.delay")} ELSE job.execute_after END,
-        attempts = job.attempts + CASE input.kind WHEN 'retry' THEN 1 ELSE 0 END
-    FROM input
-    WHERE job.id = input.id
-      AND input.kind IN ('failed', 'retry', 'released')
+        execute_after = CASE ${outcome} ->> 'kind'
+                            WHEN 'retry' THEN NOW() + ${millisecondsInterval(`(${outcome} ->> 'delay')`)}
+                            ELSE job.execute_after
+                        END,
+        attempts = job.attempts + CASE ${outcome} ->> 'kind' WHEN 'retry' THEN 1 ELSE 0 END
+    WHERE job.id = ANY ($3::bigint[])
       AND job.status = 'picked'
       AND job.queue_manager_id = $1::uuid
-    RETURNING job.id, job.entrypoint, job.priority, job.status, input.traceback,
-              (input.kind = 'released' OR (input.kind = 'retry' AND input.delay <= 0)) AS ready_now
+    RETURNING job.id, job.entrypoint, job.priority, job.status, ${outcome} AS outcome
 ),
 outcome_log AS (
     INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority, traceback)
-    SELECT id, kind::${n.statusType}, entrypoint, priority, traceback FROM removed
+    SELECT id, (outcome ->> 'kind')::${n.statusType}, entrypoint, priority, NULLIF(outcome -> 'traceback', 'null'::jsonb) FROM removed
     UNION ALL
-    SELECT id, status, entrypoint, priority, traceback FROM kept
+    SELECT id, status, entrypoint, priority, NULLIF(outcome -> 'traceback', 'null'::jsonb) FROM kept
 )
 SELECT (SELECT count(*) FROM removed) + (SELECT count(*) FROM kept) AS written,
-       (SELECT ${wakeEventExpression("$3", "$4")} FROM kept WHERE ready_now LIMIT 1) IS NOT NULL AS woke`;
+       (SELECT ${wakeEventExpression("$5", "$6")}
+        FROM kept
+        WHERE outcome ->> 'kind' = 'released' OR (outcome ->> 'kind' = 'retry' AND (outcome ->> 'delay')::double precision <= 0)
+        LIMIT 1) IS NOT NULL AS woke`;
 });
 
+const TERMINAL_KINDS: ReadonlySet<OutcomeWriteKind> = new Set(["successful", "exception", "canceled"]);
+
 /**
- * Write a batch of outcomes of jobs owned by `queueManagerId`. Returns one row:
+ * Write a batch of outcomes of jobs owned by `queueManagerId` (one per job). Returns one row:
  * `written` (jobs changed) and `woke` (whether a wake-up event was sent because some job is
- * queued again and eligible right away).
+ * queued again and eligible right away). Unnamed on purpose: the id arrays must be planning
+ * constants (see {@link idArrayLiteral}).
  */
 export function recordOutcomesStatement(settings: Settings, queueManagerId: string, outcomes: readonly OutcomeWrite[]): SqlStatement {
-  const text = outcomeText(settings);
   const n = sqlNames(settings);
+  const removed: number[] = [];
+  const kept: number[] = [];
+  const byId: Record<string, { kind: OutcomeWriteKind; traceback: OutcomeWrite["traceback"]; delay: number }> = {};
+  for (const { id, kind, traceback, delay } of outcomes) {
+    (TERMINAL_KINDS.has(kind) ? removed : kept).push(id);
+    byId[String(id)] = { kind, traceback, delay };
+  }
   return {
-    text,
-    values: [queueManagerId, jsonList(outcomes), n.channel, n.bare.queueTable],
-    name: statementName("outcomes", text),
+    text: outcomeText(settings),
+    values: [queueManagerId, idArrayLiteral(removed), idArrayLiteral(kept), JSON.stringify(byId), n.channel, n.bare.queueTable],
   };
 }

@@ -8,7 +8,7 @@
 import type { Settings } from "../domain/settings.js";
 import type { JobHeaders } from "../domain/types.js";
 import { quoteLiteral, sqlNames } from "./identifiers.js";
-import { bigintArray, jsonList, memoizeBySettings, millisecondsInterval, statementName, type SqlStatement } from "./statement.js";
+import { idArrayLiteral, jsonList, memoizeBySettings, millisecondsInterval, statementName, type SqlStatement } from "./statement.js";
 
 /** The queue-table columns every job read returns, in the order of the `Job` model. */
 export const JOB_COLUMNS = [
@@ -187,8 +187,9 @@ eligible AS (
 claimed AS (
     UPDATE ${n.queueTable} AS job
     SET status = 'picked', updated = NOW(), heartbeat = NOW(), queue_manager_id = $3::uuid
-    FROM eligible
-    WHERE job.id = eligible.id
+    -- An id array, not a join: the planner cannot estimate the CTE's few rows and would hash
+    -- the whole table for a join; = ANY (array) is a primary-key lookup per id.
+    WHERE job.id = ANY (ARRAY(SELECT id FROM eligible))
     RETURNING ${jobColumns("job")}
 ),
 picked_log AS (
@@ -233,39 +234,41 @@ const heartbeatText = memoizeBySettings((settings: Settings) => {
   const n = sqlNames(settings);
   return `UPDATE ${n.queueTable}
 SET heartbeat = NOW()
-WHERE id = ANY (${bigintArray("$2")})
+WHERE id = ANY ($2::bigint[])
   AND status = 'picked'
   AND queue_manager_id = $1::uuid`;
 });
 
-/** Refresh the heartbeat of the listed jobs still `picked` by this worker (an UPDATE: no NOTIFY). */
+/**
+ * Refresh the heartbeat of the listed jobs still `picked` by this worker (an UPDATE: no
+ * NOTIFY). Unnamed, so the id list is a planning-time constant (see {@link idArrayLiteral}).
+ */
 export function heartbeatStatement(settings: Settings, queueManagerId: string, jobIds: readonly number[]): SqlStatement {
-  const text = heartbeatText(settings);
-  return { text, values: [queueManagerId, jsonList(jobIds)], name: statementName("heartbeat", text) };
+  return { text: heartbeatText(settings), values: [queueManagerId, idArrayLiteral(jobIds)] };
 }
 
 const probeText = memoizeBySettings((settings: Settings) => {
   const n = sqlNames(settings);
-  // Both halves walk the (entrypoint, execute_after) WHERE queued index, one LIMIT 1 probe
-  // per entrypoint, whatever the backlog (DEQ-24..26).
-  return `WITH requested AS (SELECT jsonb_array_elements_text($1::jsonb) AS entrypoint)
-SELECT
-    EXISTS (
-        SELECT 1 FROM requested CROSS JOIN LATERAL (
-            SELECT 1 FROM ${n.queueTable} AS job
-            WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after <= NOW()
-            LIMIT 1
-        ) AS ready
-    ) AS eligible,
-    (
-        SELECT EXTRACT(EPOCH FROM min(deferred.execute_after) - NOW())::double precision * 1000
-        FROM requested CROSS JOIN LATERAL (
-            SELECT job.execute_after FROM ${n.queueTable} AS job
-            WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after > NOW()
-            ORDER BY job.execute_after
-            LIMIT 1
-        ) AS deferred
-    ) AS next_eligible_in`;
+  // Two LIMIT 1 probes per entrypoint, both ordered by execute_after so they walk the
+  // (entrypoint, execute_after) WHERE queued index whatever the backlog (DEQ-24..26): an
+  // unordered EXISTS may be planned as a sequential scan that reads the whole table when
+  // nothing matches.
+  return `WITH requested AS (SELECT jsonb_array_elements_text($1::jsonb) AS entrypoint),
+earliest AS (
+    SELECT
+        (SELECT job.execute_after FROM ${n.queueTable} AS job
+         WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued'
+         ORDER BY job.execute_after
+         LIMIT 1) AS first_due,
+        (SELECT job.execute_after FROM ${n.queueTable} AS job
+         WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after > NOW()
+         ORDER BY job.execute_after
+         LIMIT 1) AS next_due
+    FROM requested
+)
+SELECT COALESCE(bool_or(first_due <= NOW()), FALSE) AS eligible,
+       EXTRACT(EPOCH FROM min(next_due) - NOW())::double precision * 1000 AS next_eligible_in
+FROM earliest`;
 });
 
 /** Whether queued work is eligible now, and milliseconds until the nearest deferred job (or NULL). */

@@ -41,9 +41,20 @@ export function millisecondsInterval(placeholder: string): string {
   return `(${placeholder}::double precision * INTERVAL '1 millisecond')`;
 }
 
-/** SQL expression reading a JSON-array parameter as a bigint array (index friendly with `= ANY`). */
-export function bigintArray(placeholder: string): string {
-  return `ARRAY(SELECT jsonb_array_elements_text(${placeholder}::jsonb)::bigint)`;
+/**
+ * The text of a `bigint[]` literal (`{1,2,3}`), for a `$n::bigint[]` parameter holding job ids.
+ *
+ * The one exception to "lists travel as JSON": every adapter sends it as text and the server
+ * parses it, as with JSON, but the result is a typed array parameter. Unprepared statements
+ * are planned with it as a constant, so PostgreSQL knows its length and hashes it when it
+ * filters rows with `id = ANY (...)`. A list read from JSON through a subquery is opaque to
+ * the planner and is searched linearly for every row, which turns a large batch into
+ * quadratic work whenever stale statistics steer the plan away from the primary key.
+ *
+ * @param ids safe integers (validated by the caller).
+ */
+export function idArrayLiteral(ids: readonly number[]): string {
+  return `{${ids.join(",")}}`;
 }
 
 /** SQL expression reading a JSON-array parameter as a text array. */

@@ -128,6 +128,41 @@ describeEachBackend("Queries.recordOutcomes", (db) => {
     ]);
   });
 
+  it("writes a 3,000-job mixed batch in one call, each job by its own outcome", async () => {
+    const queries = queriesFor(db());
+    const ids = await queries.enqueueMany(Array.from({ length: 3_000 }, () => ({ entrypoint: "big" })));
+    const worker = randomUUID();
+    expect(await claim(queries, { entrypoints: ["big"], worker, batchSize: 3_000 })).toHaveLength(3_000);
+    const kinds = ["successful", "failed", "retry", "released", "exception", "canceled"] as const;
+    await queries.recordOutcomes(
+      worker,
+      ids.map((jobId, index) => {
+        const kind = kinds[index % kinds.length]!;
+        switch (kind) {
+          case "successful":
+          case "released":
+            return { jobId, outcome: { kind } };
+          case "retry":
+            return { jobId, outcome: { kind, delay: 60_000, traceback: traceback(jobId) } };
+          default:
+            return { jobId, outcome: { kind, traceback: traceback(jobId) } };
+        }
+      }),
+    );
+    const rows = await queueRows(db());
+    const byId = new Map(rows.map((row) => [row.id as number, row]));
+    ids.forEach((id, index) => {
+      const kind = kinds[index % kinds.length]!;
+      const row = byId.get(id);
+      if (kind === "successful" || kind === "exception" || kind === "canceled") expect(row).toBeUndefined();
+      else if (kind === "failed") expect(row).toMatchObject({ status: "failed", attempts: 0 });
+      else if (kind === "retry") expect(row).toMatchObject({ status: "queued", attempts: 1 });
+      else expect(row).toMatchObject({ status: "queued", attempts: 0 });
+    });
+    const terminal = (await logRows(db())).filter((row) => !["queued", "picked"].includes(row.status as string) || (row.status === "queued" && row.traceback !== null));
+    expect(terminal).toHaveLength(2_500); // every outcome but `released` (no traceback) is distinguishable here
+  });
+
   it("only the owner of a picked job changes it: a job re-picked by another worker is not completed by the old owner (LIFE-4)", async () => {
     const { queries, ids, worker: oldOwner } = await picked(1);
     await setHeartbeatBack(db(), 3_600_000);

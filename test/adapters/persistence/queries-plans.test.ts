@@ -1,0 +1,73 @@
+// Plan guarantees of the hot statements on a large backlog (DEQ-23, DEQ-26): index scans, never
+// a sequential scan of the queue table. Checked with EXPLAIN (the plan), never by timing.
+import { randomUUID } from "node:crypto";
+import { beforeAll, expect, it } from "vitest";
+import type { SqlStatement } from "../../../src/sql/statement.js";
+import { sqlNames } from "../../../src/sql/identifiers.js";
+import { claimStatement, heartbeatStatement, probeStatement } from "../../../src/sql/queue.js";
+import { recordOutcomesStatement } from "../../../src/sql/queue-outcomes.js";
+import { describeEachBackend } from "../../support/backends.js";
+import { queriesFor } from "./support.js";
+
+describeEachBackend("Queries plans on a 20,000-job backlog", (db) => {
+  const worker = randomUUID();
+  let claimedIds: number[] = [];
+
+  beforeAll(async () => {
+    const queries = queriesFor(db());
+    for (let round = 0; round < 4; round += 1) {
+      await queries.enqueueMany(
+        Array.from({ length: 5_000 }, (_, index) => ({ entrypoint: `ep${index % 5}`, priority: index % 3, executeAfter: index % 7 === 0 ? 600_000 : 0 })),
+      );
+    }
+    await db().driver.execute({ text: `ANALYZE ${sqlNames(db().settings).queueTable}` });
+    const jobs = await queries.dequeue({
+      batchSize: 20,
+      entrypoints: [{ name: "ep0", concurrencyLimit: 0 }, { name: "ep1", concurrencyLimit: 0 }],
+      queueManagerId: worker,
+      workerLimit: null,
+      heartbeatTimeout: 30_000,
+    });
+    claimedIds = jobs.map((job) => job.id);
+  }, 120_000);
+
+  async function plan(statement: SqlStatement): Promise<string> {
+    const rows = await db().driver.query({ text: `EXPLAIN (COSTS OFF) ${statement.text}`, values: statement.values });
+    return rows.map((row) => String(Object.values(row)[0])).join("\n");
+  }
+
+  const queueTable = () => db().settings.names.queueTable;
+
+  it("claims through the (entrypoint, priority, id) index and updates by primary key", async () => {
+    const text = await plan(
+      claimStatement(db().settings, {
+        batchSize: 10,
+        entrypoints: [{ name: "ep0", limit: 0 }, { name: "ep1", limit: 5 }, { name: "ep2", limit: 0 }],
+        queueManagerId: worker,
+        workerLimit: 50,
+        heartbeatTimeout: 30_000,
+      }),
+    );
+    expect(text).toContain(`${queueTable()}_ep_prio_id_idx`);
+    expect(text).toContain(`${queueTable()}_pkey`);
+    expect(text).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+  });
+
+  it("probes through the (entrypoint, execute_after) index", async () => {
+    const text = await plan(probeStatement(db().settings, ["ep0", "ep3", "missing"]));
+    expect(text).toContain(`${queueTable()}_ep_ea_idx`);
+    expect(text).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+  });
+
+  it("writes outcomes and heartbeats without scanning the queue table", async () => {
+    expect(claimedIds).toHaveLength(20);
+    const outcomes = recordOutcomesStatement(
+      db().settings,
+      worker,
+      claimedIds.map((id) => ({ id, kind: "successful" as const, traceback: null, delay: 0 })),
+    );
+    for (const statement of [outcomes, heartbeatStatement(db().settings, worker, claimedIds)]) {
+      expect(await plan(statement)).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+    }
+  });
+});
