@@ -104,9 +104,16 @@ describe.skipIf(!run.includes("postgres"))("transactional enqueue [postgres]", (
         }),
       ).rejects.toBeInstanceOf(Rollback);
       expect(await queueRows(db)).toEqual([]);
-      const id = await driver.transaction((tx) => queries.enqueue("pjs", Buffer.from([1, 2]), { connection: tx }));
+      const id = await driver.transaction((tx) => queries.enqueue("pjs", Buffer.from([1, 2]), { connection: tx, dedupeKey: "pjs", headers: { h: [1] } }));
       const job = await queries.queueJobById(id);
       expect([...job!.payload!]).toEqual([1, 2]);
+      // the rest of the round trip through postgres.js: dedupe mapping, claim, outcome
+      await expect(queries.enqueue("pjs", null, { dedupeKey: "pjs" })).rejects.toBeInstanceOf(DuplicateJobError);
+      const worker = crypto.randomUUID();
+      const [claimed] = await claim(queries, { entrypoints: ["pjs"], worker });
+      expect(claimed).toMatchObject({ id, queueManagerId: worker, headers: { h: [1] } });
+      await queries.recordOutcomes(worker, [{ jobId: id, outcome: { kind: "successful" } }]);
+      expect(await queries.jobStatus([id])).toEqual([{ id, status: "successful" }]);
     } finally {
       await sql.end();
     }
