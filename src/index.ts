@@ -6,6 +6,115 @@
  * @module
  */
 
+// The facade: what most users construct.
+export { PgQueuer, type PgQueuerOptions, type PgQueuerConnectOptions } from "./pgqueuer.js";
+export type { ConnectOptions } from "./adapters/connect.js";
+
+// Domain: jobs, statuses, settings, events, errors.
+export {
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  isJobStatus,
+  isTerminalStatus,
+  type Job,
+  type JobId,
+  type JobStatus,
+  type TerminalStatus,
+  type JobHeaders,
+  type JsonValue,
+  type LogEntry,
+  type LogStatistics,
+  type QueueStatistics,
+  type Schedule,
+  type TracebackRecord,
+  type OnConflict,
+  type OnFailure,
+  type QueueExecutionMode,
+  type Durability,
+} from "./domain/types.js";
+export { resolveSettings, DURABILITY_LEVELS, type Settings, type SettingsOptions, type ObjectNames } from "./domain/settings.js";
+export { parseEvent, type QueueEvent, type TableChangedEvent, type CancellationEvent, type HealthCheckEvent } from "./domain/events.js";
+export { silentLogger, type Logger, type LogFn } from "./domain/logger.js";
+export {
+  PgQueuerError,
+  PgQueuerTypeError,
+  InvalidArgumentError,
+  RegistrationError,
+  InvalidExecutorFactoryError,
+  SchemaError,
+  DatabaseError,
+  ConnectionError,
+  IdOutOfRangeError,
+  DuplicateJobError,
+  FailingListenerError,
+  RetryException,
+  RetryRequested,
+  MaxRetriesExceeded,
+  MaxTimeExceeded,
+  JobTimeoutError,
+  JobCancelledError,
+  ShutdownError,
+  CronExpressionError,
+  WorkerThreadError,
+  coerceError,
+} from "./domain/errors.js";
+
+// Ports: implement `Driver` to bring another database client.
+export type { Driver, Statement, SqlValue, Row, ListenOptions, Subscription } from "./ports/driver.js";
+export type { QueueRepository, ClaimRequest, EntrypointLimit, JobOutcome, OutcomeKind, OutcomeRecord, WorkProbe } from "./ports/repository.js";
+
+// The worker: context, registration, run options, observers.
+export type { Context, EntrypointHandler, Resources } from "./core/context.js";
+export type { EntrypointOptions, Registration } from "./core/entrypoint-registry.js";
+export type { RunOptions } from "./core/run-options.js";
+export type { JobObserver, JobFinishedEvent } from "./core/observer.js";
+export { QueueManager, type QueueManagerOptions } from "./core/queue-manager.js";
+
+// Executors: the object that runs a dequeued job.
+export {
+  AbstractEntrypointExecutor,
+  EntrypointExecutor,
+  type EntrypointExecutorParameters,
+  type ExecutorClass,
+  type ExecutorFactory,
+  type ExecutorFactoryFunction,
+} from "./core/executors/abstract.js";
+export {
+  JITTER_STRATEGIES,
+  type Jitter,
+  type JitterFunction,
+  systemClock,
+  type Clock,
+  DATABASE_RETRY_DEFAULTS,
+  DatabaseRetryEntrypointExecutor,
+  type DatabaseRetryOptions,
+  RETRY_WITH_BACKOFF_DEFAULTS,
+  RetryWithBackoffEntrypointExecutor,
+  type RetryWithBackoffOptions,
+  TimeoutEntrypointExecutor,
+  type TimeoutOptions,
+  type WorkerThreadHandler,
+  type WorkerThreadJob,
+  WorkerThreadEntrypointExecutor,
+  defaultPoolSize,
+  type WorkerThreadOptions,
+} from "./core/executors/index.js";
+
+// Scheduler: cron schedules, once per tick across every worker.
+export { SchedulerManager, type SchedulerManagerOptions, type ScheduleOptions, type ScheduleRegistration } from "./core/scheduler/scheduler-manager.js";
+export {
+  AbstractScheduleExecutor,
+  ScheduleExecutor,
+  type ScheduleContext,
+  type ScheduleHandler,
+  type ScheduleExecutorParameters,
+  type ScheduleExecutorFactory,
+} from "./core/scheduler/executors.js";
+export { ScheduleQueries } from "./adapters/persistence/schedule-queries.js";
+
+// Schema management (the CLI's install/upgrade/verify call the same code).
+export { SchemaManager } from "./adapters/persistence/schema-manager.js";
+
 // Queue operations (enqueue, claim, outcomes, management, reads).
 export { Queries, type EnqueueJob, type EnqueueManyOptions, type EnqueueOptions, type JobPayload } from "./adapters/persistence/queries.js";
 export type { BrowseQueueOptions, ListFailedJobsOptions, LogStatisticsOptions, SortOrder, WindowOptions } from "./adapters/persistence/queue-reads.js";

@@ -11,6 +11,7 @@ import { PgClientDriver, PgPoolDriver } from "./adapters/pg/driver.js";
 import { PGliteDriver } from "./adapters/pglite/driver.js";
 import { PostgresJsDriver } from "./adapters/postgres-js/driver.js";
 import { Queries } from "./adapters/persistence/queries.js";
+import { ScheduleQueries } from "./adapters/persistence/schedule-queries.js";
 import { openDriver, type ConnectOptions } from "./adapters/connect.js";
 import { coerceError } from "./domain/errors.js";
 import { silentLogger, type Logger } from "./domain/logger.js";
@@ -21,6 +22,8 @@ import type { EntrypointOptions } from "./core/entrypoint-registry.js";
 import { combineObservers, type JobObserver } from "./core/observer.js";
 import { QueueManager } from "./core/queue-manager.js";
 import type { RunOptions } from "./core/run-options.js";
+import type { AbstractScheduleExecutor, ScheduleHandler } from "./core/scheduler/executors.js";
+import { SchedulerManager, type ScheduleOptions } from "./core/scheduler/scheduler-manager.js";
 
 /** Options every constructor takes. */
 export interface PgQueuerOptions<R extends Resources = Resources> {
@@ -46,6 +49,10 @@ export class PgQueuer<R extends Resources = Resources> {
   readonly queries: Queries;
   /** The worker that runs registered entrypoints. */
   readonly queueManager: QueueManager<R>;
+  /** Schedule storage: list and remove cron schedules. */
+  readonly scheduleQueries: ScheduleQueries;
+  /** Runs registered cron schedules, once per tick across every worker. */
+  readonly scheduler: SchedulerManager<R>;
   readonly resources: R;
   readonly logger: Logger;
   readonly #ownsDriver: boolean;
@@ -65,6 +72,8 @@ export class PgQueuer<R extends Resources = Resources> {
       logger: this.logger,
       observer: combineObservers(options.observers ?? []),
     });
+    this.scheduleQueries = new ScheduleQueries({ driver, settings: this.settings });
+    this.scheduler = new SchedulerManager<R>({ repository: this.scheduleQueries, resources: this.resources, logger: this.logger });
     this.#ownsDriver = options.ownsDriver ?? false;
   }
 
@@ -106,16 +115,30 @@ export class PgQueuer<R extends Resources = Resources> {
   }
 
   /**
-   * Run the worker (and the scheduler) until `stop()`, the `signal`, or — in drain mode — until
-   * no eligible work is left. Resolves after a graceful shutdown.
+   * Run `handler` on a cron schedule (5 fields, or 6 with seconds last; UTC), once per tick
+   * across every worker. See docs/scheduling.md.
+   */
+  schedule(name: string, expression: string, handler: ScheduleHandler<R>, options: ScheduleOptions<R> = {}): AbstractScheduleExecutor<R> {
+    return this.scheduler.schedule(name, expression, handler, options);
+  }
+
+  /**
+   * Run the worker and the scheduler until `stop()`, the `signal`, or — in drain mode — until
+   * no eligible work is left. Resolves after a graceful shutdown. If either part fails, the
+   * other is stopped and the error is thrown.
    */
   async run(options: RunOptions = {}): Promise<void> {
     if (this.#running) throw new Error("PgQueuer.run() is already running");
-    this.#running = this.queueManager.run(options);
+    const stopScheduler = new AbortController();
+    const worker = this.queueManager.run(options).finally(() => stopScheduler.abort());
+    const scheduler = this.scheduler.run({ signal: stopScheduler.signal }).catch((error: unknown) => {
+      this.queueManager.stop();
+      throw error;
+    });
+    this.#running = Promise.allSettled([worker, scheduler]).then(() => undefined);
     try {
-      await this.#running;
-    } catch (error) {
-      throw coerceError(error);
+      const [workerResult, schedulerResult] = await Promise.allSettled([worker, scheduler]);
+      for (const result of [workerResult, schedulerResult]) if (result.status === "rejected") throw coerceError(result.reason);
     } finally {
       this.#running = undefined;
     }
