@@ -120,10 +120,8 @@ export function registerDemoWorkload(pgq: PgQueuer<DemoResources>): void {
     (context.resources as DemoResources).outbox.imagesResized += 1;
   });
 
-  // TODO(cli): call pgq.schedule directly once the facade exposes it.
-  const schedulable = pgq as unknown as { schedule?: (entrypoint: string, expression: string, handler: (schedule: unknown, context: { resources: DemoResources }) => Promise<void>) => unknown };
-  schedulable.schedule?.(DEMO.cleanup, DEMO.cleanupExpression, async (_schedule, context) => {
-    context.resources.outbox.scheduledRuns += 1;
+  pgq.schedule(DEMO.cleanup, DEMO.cleanupExpression, async (_schedule, context) => {
+    (context.resources as DemoResources).outbox.scheduledRuns += 1;
   });
 }
 
