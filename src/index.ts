@@ -141,3 +141,6 @@ export {
 export { CompletionWatcherStateError } from "./domain/errors.js";
 // A console logger for scripts without pino (Prometheus metrics: `pgqueuer/metrics`; tracing: `pgqueuer/tracing`).
 export { createConsoleLogger, type ConsoleLoggerOptions, type ConsoleLogLevel } from "./adapters/console-logger.js";
+
+// `pgq run <module>[:export]`: the shape of the worker factory a module exports.
+export type { FactoryContext, WorkerFactory } from "./cli/supervisor.js";
