@@ -158,6 +158,8 @@ next_queued AS (
         FROM ${n.queueTable} AS job
         WHERE job.entrypoint = available.entrypoint
           AND job.status = 'queued'
+          -- Due means "not in the future" (PgQueuer writes < NOW()): the idle probe uses the
+          -- same bound, so it never reports work this claim would skip.
           AND job.execute_after <= NOW()
         ORDER BY job.priority DESC, job.id ASC
         LIMIT LEAST(budget.slots, COALESCE(available.remaining, budget.slots))

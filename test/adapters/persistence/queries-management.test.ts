@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeEach, expect, it } from "vitest";
-import { DatabaseError, DuplicateJobError } from "../../../src/domain/errors.js";
+import { DatabaseError, DuplicateJobError, SchemaError } from "../../../src/domain/errors.js";
 import type { QueueEvent } from "../../../src/domain/events.js";
 import { sqlNames } from "../../../src/sql/identifiers.js";
 import { describeEachBackend } from "../../support/backends.js";
@@ -246,3 +246,19 @@ describeEachBackend("Queries reads", (db) => {
     expect(await queries.browseQueue({ entrypoints: [] })).toEqual([]);
   });
 });
+
+describeEachBackend(
+  "Queries.verifyStructure without an installed schema",
+  (db) => {
+    it("throws a SchemaError naming what to run (ERR-12), and passes once installed", async () => {
+      const queries = queriesFor(db());
+      const error = await queries.verifyStructure().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SchemaError);
+      expect((error as SchemaError).message).toContain("pgq install");
+      const { buildInstallStatements } = await import("../../../src/sql/schema.js");
+      for (const text of buildInstallStatements(db().settings, { createSchema: false })) await db().driver.execute({ text });
+      await expect(queries.verifyStructure()).resolves.toBeUndefined();
+    });
+  },
+  { install: false },
+);
