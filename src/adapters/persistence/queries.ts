@@ -26,7 +26,7 @@ import { aggregateStatement, clearStatisticsStatement } from "../../sql/statisti
 import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
-import { SchemaManager } from "./schema-manager.js";
+import { SchemaManager, type InstallOptions, type SchemaReport } from "./schema-manager.js";
 import { toJob } from "./rows.js";
 
 /** Options of {@link Queries.enqueue}. */
@@ -184,7 +184,32 @@ export class Queries extends QueueReads implements QueueRepository {
 
   /** Throw a SchemaError naming what is missing (and the command to run) when the schema is incomplete (ERR-12..16). */
   async verifyStructure(): Promise<void> {
-    await new SchemaManager(this.driver, this.settings).verifyStructure();
+    await this.schema.verifyStructure();
+  }
+
+  /** The schema manager for these settings (install, upgrade, verify, durability, autovac). */
+  get schema(): SchemaManager {
+    return new SchemaManager(this.driver, this.settings);
+  }
+
+  /** Create every table, index, type, function and trigger (one transaction); `pgq install`. */
+  async install(options: InstallOptions = {}): Promise<void> {
+    await this.schema.install(options);
+  }
+
+  /** Bring an older PgQueuer schema up to date; idempotent; `pgq upgrade`. */
+  async upgrade(): Promise<void> {
+    await this.schema.upgrade();
+  }
+
+  /** Drop every object (never fails when nothing is installed); `pgq uninstall`. */
+  async uninstall(): Promise<void> {
+    await this.schema.uninstall();
+  }
+
+  /** Report which expected objects are present or missing; `pgq verify`. */
+  async verify(): Promise<SchemaReport> {
+    return this.schema.verify();
   }
 
   /**
