@@ -20,6 +20,8 @@ import type { Driver } from "./ports/driver.js";
 import type { EntrypointHandler, Resources } from "./core/context.js";
 import type { EntrypointOptions } from "./core/entrypoint-registry.js";
 import { combineObservers, type JobObserver } from "./core/observer.js";
+import { createTracingObserver } from "./tracing/job-tracing.js";
+import { withEnqueueSpan } from "./tracing/enqueue-tracing.js";
 import { QueueManager } from "./core/queue-manager.js";
 import type { RunOptions } from "./core/run-options.js";
 import type { AbstractScheduleExecutor, ScheduleHandler } from "./core/scheduler/executors.js";
@@ -33,8 +35,13 @@ export interface PgQueuerOptions<R extends Resources = Resources> {
   readonly settings?: SettingsOptions;
   /** A pino-compatible logger; silent by default. */
   readonly logger?: Logger;
-  /** Observers of job execution (metrics, tracing). */
+  /** Observers of job execution (e.g. `createMetricsObserver()` from `pgqueuer/metrics`). */
   readonly observers?: readonly JobObserver[];
+  /**
+   * OpenTelemetry: a producer span per enqueue whose context travels in the job headers, and a
+   * consumer span per job as its child (default true). Without a registered SDK both are no-ops.
+   */
+  readonly tracing?: boolean;
 }
 
 /** What `connect()` additionally takes. */
@@ -64,13 +71,14 @@ export class PgQueuer<R extends Resources = Resources> {
     this.settings = resolveSettings(options.settings);
     this.resources = options.resources ?? ({} as R);
     this.logger = options.logger ?? silentLogger;
-    this.queries = new Queries(driver, this.settings);
+    const tracing = options.tracing ?? true;
+    this.queries = new Queries(driver, this.settings, tracing ? { enqueueInterceptor: (jobs, insert) => withEnqueueSpan(jobs, insert) } : {});
     this.queueManager = new QueueManager<R>({
       repository: this.queries,
       driver,
       resources: this.resources,
       logger: this.logger,
-      observer: combineObservers(options.observers ?? []),
+      observer: combineObservers([...(tracing ? [createTracingObserver()] : []), ...(options.observers ?? [])]),
     });
     this.scheduleQueries = new ScheduleQueries({ driver, settings: this.settings });
     this.scheduler = new SchedulerManager<R>({ repository: this.scheduleQueries, resources: this.resources, logger: this.logger });

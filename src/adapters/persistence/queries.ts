@@ -9,6 +9,7 @@ import { DatabaseError, DuplicateJobError, InvalidArgumentError } from "../../do
 import { describe } from "../../domain/durations.js";
 import { serializeEvent } from "../../domain/events.js";
 import type { JobHeaders, Job, JobId, OnConflict } from "../../domain/types.js";
+import type { Settings } from "../../domain/settings.js";
 import type { Driver } from "../../ports/driver.js";
 import type { ClaimRequest, OutcomeRecord, QueueRepository, WorkProbe } from "../../ports/repository.js";
 import { cancelStatement, clearQueueLogStatement, clearQueueStatement, requeueStatement } from "../../sql/queue-management.js";
@@ -58,8 +59,35 @@ export interface EnqueueManyOptions {
 
 export type { EnqueueJob, JobPayload };
 
+/**
+ * Wraps every enqueue: receives the jobs' entrypoints and headers, and must call `insert` with
+ * the headers to store (tracing puts its context there, under `otel`) and return its result.
+ */
+export type EnqueueInterceptor = <T>(
+  jobs: readonly { readonly entrypoint: string; readonly headers: JobHeaders | null }[],
+  insert: (headers: readonly (JobHeaders | null)[]) => Promise<T>,
+) => Promise<T>;
+
+/** Options of the {@link Queries} constructor. */
+export interface QueriesOptions {
+  /** See {@link EnqueueInterceptor}; the facade installs the OpenTelemetry producer span here. */
+  readonly enqueueInterceptor?: EnqueueInterceptor;
+}
+
 /** The queue's operations. Construct one per database and settings; it holds no connection state. */
 export class Queries extends QueueReads implements QueueRepository {
+  readonly #enqueueInterceptor: EnqueueInterceptor | undefined;
+
+  /**
+   * @param driver the connection port.
+   * @param settings resolved settings; by default from the `PGQUEUER_*` environment.
+   * @param options an enqueue interceptor (tracing).
+   */
+  constructor(driver: Driver, settings?: Settings, options: QueriesOptions = {}) {
+    super(driver, settings);
+    this.#enqueueInterceptor = options.enqueueInterceptor;
+  }
+
   /** The NOTIFY channel of this queue. */
   get channel(): string {
     return this.settings.names.channel;
@@ -101,6 +129,15 @@ export class Queries extends QueueReads implements QueueRepository {
   }
 
   async #insert(records: readonly EnqueueRecord[], onConflict: OnConflict, connection: Driver | undefined): Promise<(JobId | null)[]> {
+    const intercept = this.#enqueueInterceptor;
+    if (!intercept) return this.#insertRecords(records, onConflict, connection);
+    return intercept(
+      records.map((record) => ({ entrypoint: record.entrypoint, headers: record.headers })),
+      (headers) => this.#insertRecords(records.map((record, index) => ({ ...record, headers: headers[index] ?? null })), onConflict, connection),
+    );
+  }
+
+  async #insertRecords(records: readonly EnqueueRecord[], onConflict: OnConflict, connection: Driver | undefined): Promise<(JobId | null)[]> {
     const target = connection ?? this.driver;
     try {
       const result = await target.query<{ id: number | null }>(enqueueStatement(this.settings, records, onConflict));
