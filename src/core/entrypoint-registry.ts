@@ -9,6 +9,8 @@ import type { OnFailure } from "../domain/types.js";
 import type { EntrypointHandler, Resources } from "./context.js";
 import { buildExecutor, type AbstractEntrypointExecutor, type EntrypointExecutorParameters, type ExecutorFactory } from "./executors/abstract.js";
 import type { EntrypointLimit } from "../ports/repository.js";
+import { MAX_TIMER_DELAY } from "./executors/clock.js";
+import { TimeoutEntrypointExecutor } from "./executors/timeout.js";
 
 /** Options of `entrypoint(name, options, handler)`. */
 export interface EntrypointOptions<R extends Resources = Resources> {
@@ -18,6 +20,13 @@ export interface EntrypointOptions<R extends Resources = Resources> {
   readonly onFailure?: OnFailure;
   /** The executor class itself, or a function `(parameters) => executor`. */
   readonly executorFactory?: ExecutorFactory<R>;
+  /**
+   * Milliseconds one execution may take (finite, more than 0). The executor (default or
+   * `executorFactory`'s) is wrapped in {@link TimeoutEntrypointExecutor}: at the deadline the
+   * job's signal aborts and the job fails with `JobTimeoutError` like any other error
+   * (`exception`, or held as `failed` with `onFailure: "hold"`).
+   */
+  readonly timeout?: number;
 }
 
 /** One registration. */
@@ -35,7 +44,7 @@ export class EntrypointRegistry<R extends Resources = Resources> {
    * Register a handler.
    * @throws RegistrationError for a duplicate or empty name; PgQueuerTypeError for a handler that
    * is not a function; InvalidArgumentError for a bad concurrencyLimit or onFailure;
-   * InvalidExecutorFactoryError for a bad executorFactory.
+   * InvalidExecutorFactoryError for a bad executorFactory; InvalidArgumentError for a bad timeout.
    */
   register(name: string, options: EntrypointOptions<R>, handler: EntrypointHandler<R>): Registration<R> {
     if (typeof name !== "string" || name.length === 0) {
@@ -53,8 +62,11 @@ export class EntrypointRegistry<R extends Resources = Resources> {
     if (onFailure !== "delete" && onFailure !== "hold") {
       throw new InvalidArgumentError("onFailure", `entrypoint '${name}': must be "delete" or "hold", got ${describe(onFailure)}`);
     }
+    const timeout = checkTimeout(name, options.timeout);
     const parameters: EntrypointExecutorParameters<R> = Object.freeze({ name, func: handler, concurrencyLimit, onFailure });
-    const registration = { parameters, executor: buildExecutor(parameters, options.executorFactory) };
+    const built = buildExecutor(parameters, options.executorFactory);
+    const executor = timeout === undefined ? built : new TimeoutEntrypointExecutor(parameters, { timeout, inner: built });
+    const registration = { parameters, executor };
     this.#entries.set(name, registration);
     this.#limits = [...this.#entries.values()].map(({ parameters: p }) => ({ name: p.name, concurrencyLimit: p.concurrencyLimit }));
     return registration;
@@ -79,4 +91,13 @@ export class EntrypointRegistry<R extends Resources = Resources> {
   values(): IterableIterator<Registration<R>> {
     return this.#entries.values();
   }
+}
+
+/** Validate the `timeout` option: undefined, or a finite number of ms in (0, MAX_TIMER_DELAY]. */
+function checkTimeout(name: string, timeout: unknown): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMER_DELAY) {
+    throw new InvalidArgumentError("timeout", `entrypoint '${name}': must be a finite number of milliseconds, more than 0 and at most ${MAX_TIMER_DELAY}, got ${describe(timeout)}`);
+  }
+  return timeout;
 }
