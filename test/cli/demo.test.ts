@@ -1,8 +1,9 @@
 /**
- * `pgq demo`, the README's first command: on an empty database it installs the schema,
- * processes a few hundred jobs and prints the summary from the log table; run again on the
- * same database it reuses the schema.
+ * `pgq demo`, the README's first command: on a database that does not exist yet (PGlite: no
+ * data directory at all) it creates it, installs the schema, processes a few hundred jobs and
+ * prints the summary from the log table; run again on the same database it reuses the schema.
  */
+import { existsSync } from "node:fs";
 import { expect, it } from "vitest";
 import { describeEachCliBackend, runPgq, show } from "./support.js";
 
@@ -12,6 +13,7 @@ describeEachCliBackend("pgq demo", (target) => {
   it(
     "installs the schema, drains the demo workload and prints the summary; a second run reuses the database",
     async () => {
+      if (target().dataDir !== undefined) expect(existsSync(target().dataDir!)).toBe(false);
       let result = await runPgq(target(), ["demo"]);
       expect(result.code, show(result)).toBe(0);
       expect(result.stderr).toContain("Installed the PgQueuer schema.");
@@ -45,4 +47,4 @@ describeEachCliBackend("pgq demo", (target) => {
     },
     TIMEOUT,
   );
-});
+}, { fresh: true });

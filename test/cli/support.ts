@@ -101,8 +101,16 @@ function pgliteTemplates(): Promise<{ empty: string; installed: string }> {
   return templates;
 }
 
-/** Create an isolated database; `installed` puts the PgQueuer schema in it first. */
-export async function createTarget(backend: BackendName, options: { installed?: boolean } = {}): Promise<CliTarget & { cleanup(): Promise<void> }> {
+/** How {@link createTarget} prepares the database. */
+export interface TargetOptions {
+  /** Put the PgQueuer schema in it first. */
+  readonly installed?: boolean;
+  /** PGlite: leave the data directory absent, so the command under test must create it. */
+  readonly fresh?: boolean;
+}
+
+/** Create an isolated database. */
+export async function createTarget(backend: BackendName, options: TargetOptions = {}): Promise<CliTarget & { cleanup(): Promise<void> }> {
   if (backend === "postgres") {
     const schema = uniqueName("pgqcli");
     const channel = `${schema}_ch`;
@@ -119,10 +127,12 @@ export async function createTarget(backend: BackendName, options: { installed?: 
       },
     };
   }
-  const { empty, installed } = await pgliteTemplates();
   const directory = mkdtempSync(join(tmpdir(), "pgqueuer-cli-"));
   const dataDir = join(directory, "db");
-  cpSync(options.installed === true ? installed : empty, dataDir, { recursive: true });
+  if (options.fresh !== true) {
+    const { empty, installed } = await pgliteTemplates();
+    cpSync(options.installed === true ? installed : empty, dataDir, { recursive: true });
+  }
   return {
     backend,
     globalArgs: ["--data-dir", dataDir],
@@ -157,7 +167,7 @@ export async function withDatabase<T>(target: CliTarget, work: (db: OpenDatabase
 export function describeEachCliBackend(
   title: string,
   body: (target: () => CliTarget, backend: BackendName) => void,
-  options: { installed?: boolean } = {},
+  options: TargetOptions = {},
 ): void {
   for (const backend of selectedBackends()) {
     describe(`${title} [${backend}]`, () => {

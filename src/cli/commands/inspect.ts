@@ -56,6 +56,10 @@ export function registerInspectCommands(program: Command, context: CliContext): 
       });
       try {
         context.out.notice(context.out.errorColors.dim(`listening on channel ${channel} (Ctrl-C to stop)`));
+        if (database.embedded) {
+          // A PGlite directory is open in one process at a time: no other process can notify.
+          context.out.notice(context.out.errorColors.dim("note: the embedded database is private to this process, so no other process can send notifications to it"));
+        }
         await aborted(stop.signal);
       } finally {
         stop.dispose();
@@ -66,7 +70,7 @@ export function registerInspectCommands(program: Command, context: CliContext): 
   program
     .command("schedules")
     .description("list the stored cron schedules, least recently run first")
-    .option("-r, --remove <id-or-entrypoint...>", "first remove these schedules (all-digit values are ids, others entrypoint names)", collectMany, [])
+    .option("-r, --remove <id-or-entrypoint...>", "first remove these schedules (all-digit values are ids, others entrypoint names)", collect, [])
     .action(async (options: { remove: string[] }) => {
       const database = await context.openDatabase();
       if (options.remove.length > 0) {
@@ -96,11 +100,6 @@ export function registerInspectCommands(program: Command, context: CliContext): 
         "No schedules.",
       );
     });
-}
-
-/** `--remove a b --remove c` → `[a, b, c]`. */
-function collectMany(value: string, previous: string[]): string[] {
-  return collect(value, previous);
 }
 
 function renderDashboard(context: CliContext, queue: readonly QueueStatistics[], statistics: readonly LogStatistics[]): void {
