@@ -20,7 +20,7 @@ export interface GlobalOptions {
   readonly prefix?: string;
   /** PostgreSQL schema of the objects (`PGQUEUER_SCHEMA`). */
   readonly schema?: string;
-  /** Directory of the embedded PGlite database used when no server is configured. */
+  /** Directory of the embedded PGlite database used when no server is configured (env `PGQUEUER_DATA_DIR`). */
   readonly dataDir?: string;
   /** Machine-readable output. */
   readonly json?: boolean;
@@ -111,7 +111,7 @@ export class CliContext {
       settings,
       env: this.io.env,
       ...(this.#globals.pgDsn === undefined ? {} : { dsn: this.#globals.pgDsn }),
-      dataDir: this.#globals.dataDir ?? DEFAULT_DATA_DIR,
+      dataDir: this.#globals.dataDir ?? nonEmpty(this.io.env.PGQUEUER_DATA_DIR) ?? DEFAULT_DATA_DIR,
     });
     this.#databases.push(database);
     if (database.embedded && !this.#noticeShown) {
@@ -126,4 +126,8 @@ export class CliContext {
     const databases = this.#databases.splice(0);
     await Promise.allSettled(databases.map((database) => database.close()));
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
 }

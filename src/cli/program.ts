@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerEntrypointStateCommands } from "./commands/entrypoint-state.js";
 import { registerInspectCommands } from "./commands/inspect.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -45,7 +46,7 @@ export function buildProgram(context: CliContext): Command {
     .option("--pg-dsn <dsn>", "PostgreSQL connection string (env PGQUEUER_DSN or PGDSN)")
     .option("--prefix <prefix>", "prefix of every object name (env PGQUEUER_PREFIX)")
     .option("--schema <schema>", "PostgreSQL schema of the objects (env PGQUEUER_SCHEMA)")
-    .option("--data-dir <dir>", `embedded PGlite database directory when no server is configured (default ${DEFAULT_DATA_DIR})`)
+    .option("--data-dir <dir>", `embedded PGlite database directory when no server is configured (env PGQUEUER_DATA_DIR, default ${DEFAULT_DATA_DIR})`)
     .option("--json", "machine-readable output (one JSON document or JSON lines)")
     .addOption(new Option("--log-level <level>", `${LOG_LEVELS.join(", ")}; debug also prints error stacks`).argParser(parseLogLevel))
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -68,6 +69,7 @@ export function buildProgram(context: CliContext): Command {
   registerQueueCommands(program, context);
   registerInspectCommands(program, context);
   registerRunCommand(program, context);
+  registerEntrypointStateCommands(program, context);
   return program;
 }
 

@@ -96,7 +96,7 @@ describe("pgq usage and failures", () => {
 
 // PGlite only: this is the embedded default, used when nothing configures a server.
 describe.skipIf(!selectedBackends().includes("pglite"))("the embedded default [pglite]", () => {
-  it("uses ./.pgqueuer in the working directory when nothing is configured, and says so once", async () => {
+  it("uses ./.pgqueuer in the working directory when nothing is configured (or PGQUEUER_DATA_DIR), and says so once", async () => {
     const template = await createTarget("pglite");
     const cwd = mkdtempSync(join(tmpdir(), "pgqueuer-cwd-"));
     try {
@@ -105,7 +105,11 @@ describe.skipIf(!selectedBackends().includes("pglite"))("the embedded default [p
       expect(result.code, show(result)).toBe(0);
       expect(result.stderr.trim()).toBe("using embedded PGlite database at ./.pgqueuer");
       expect(result.stdout).toBe("No PgQueuer database objects found\n");
-      expect(cwd).not.toBe(ROOT);
+
+      // PGQUEUER_DATA_DIR points elsewhere (here: the same directory, from the repository root).
+      const fromEnv = await runPgq(null, ["verify", "--expect", "absent"], { cwd: ROOT, env: { PGQUEUER_DATA_DIR: join(cwd, ".pgqueuer") } });
+      expect(fromEnv.code, show(fromEnv)).toBe(0);
+      expect(fromEnv.stderr.trim()).toBe(`using embedded PGlite database at ${join(cwd, ".pgqueuer")}`);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
       await template.cleanup();
