@@ -10,7 +10,10 @@ import type { Sql } from "postgres";
 import { PgClientDriver, PgPoolDriver } from "./adapters/pg/driver.js";
 import { PGliteDriver } from "./adapters/pglite/driver.js";
 import { PostgresJsDriver } from "./adapters/postgres-js/driver.js";
-import { Queries } from "./adapters/persistence/queries.js";
+import { InMemoryDriver, type InMemoryDriverOptions } from "./adapters/in-memory/driver.js";
+import { InMemoryQueries } from "./adapters/in-memory/queries.js";
+import { InMemoryScheduleQueries } from "./adapters/in-memory/schedule-queries.js";
+import { Queries, type QueriesOptions } from "./adapters/persistence/queries.js";
 import { ScheduleQueries } from "./adapters/persistence/schedule-queries.js";
 import { openDriver, type ConnectOptions } from "./adapters/connect.js";
 import { coerceError } from "./domain/errors.js";
@@ -72,7 +75,11 @@ export class PgQueuer<R extends Resources = Resources> {
     this.resources = options.resources ?? ({} as R);
     this.logger = options.logger ?? silentLogger;
     const tracing = options.tracing ?? true;
-    this.queries = new Queries(driver, this.settings, tracing ? { enqueueInterceptor: (jobs, insert) => withEnqueueSpan(jobs, insert) } : {});
+    const queriesOptions: QueriesOptions = tracing ? { enqueueInterceptor: (jobs, insert) => withEnqueueSpan(jobs, insert) } : {};
+    // An in-memory driver carries its own tables: build the in-memory queries on it, so
+    // `new PgQueuer(new InMemoryDriver())` and `PgQueuer.inMemory()` behave the same.
+    const memory = driver instanceof InMemoryDriver ? driver : null;
+    this.queries = memory ? new InMemoryQueries(memory, this.settings, queriesOptions) : new Queries(driver, this.settings, queriesOptions);
     this.queueManager = new QueueManager<R>({
       repository: this.queries,
       driver,
@@ -80,7 +87,7 @@ export class PgQueuer<R extends Resources = Resources> {
       logger: this.logger,
       observer: combineObservers([...(tracing ? [createTracingObserver()] : []), ...(options.observers ?? [])]),
     });
-    this.scheduleQueries = new ScheduleQueries({ driver, settings: this.settings });
+    this.scheduleQueries = memory ? new InMemoryScheduleQueries({ driver: memory, settings: this.settings }) : new ScheduleQueries({ driver, settings: this.settings });
     this.scheduler = new SchedulerManager<R>({ repository: this.scheduleQueries, resources: this.resources, logger: this.logger });
     this.#ownsDriver = options.ownsDriver ?? false;
   }
@@ -110,6 +117,15 @@ export class PgQueuer<R extends Resources = Resources> {
   static async connect<R extends Resources = Resources>(options: PgQueuerConnectOptions<R> = {}): Promise<PgQueuer<R>> {
     const { driver } = await openDriver(options);
     return new PgQueuer<R>(driver, { ...options, ownsDriver: true });
+  }
+
+  /**
+   * Entirely in memory, for unit tests: no database, nothing survives `close()`, no other
+   * process sees the jobs (docs/in-memory.md). Same API and queue semantics as PostgreSQL;
+   * `driver.query()` throws `InMemoryDriverError`. `now` injects a clock (epoch ms).
+   */
+  static inMemory<R extends Resources = Resources>(options: PgQueuerOptions<R> & InMemoryDriverOptions = {}): PgQueuer<R> {
+    return new PgQueuer<R>(new InMemoryDriver(options), { ...options, ownsDriver: true });
   }
 
   /** Register a handler for an entrypoint. */

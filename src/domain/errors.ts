@@ -113,6 +113,13 @@ export class DuplicateJobError extends PgQueuerError {
   }
 }
 
+/** SQL was sent to the in-memory driver (`PgQueuer.inMemory()`), which keeps its state in process and runs no SQL. */
+export class InMemoryDriverError extends PgQueuerError {
+  constructor(operation: string) {
+    super(`the in-memory driver runs no SQL (${operation}); use the in-memory queries instead`);
+  }
+}
+
 /** The LISTEN connection stopped echoing health probes. */
 export class FailingListenerError extends PgQueuerError {}
 
