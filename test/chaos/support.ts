@@ -108,8 +108,8 @@ export async function terminalCounts(db: TestDatabase, entrypoints?: readonly st
   const n = sqlNames(db.settings);
   const rows = await db.driver.query<{ job_id: number; terminal: number }>({
     text: `SELECT job_id, count(*) FILTER (WHERE status IN ('successful', 'exception', 'canceled', 'deleted'))::int AS terminal
-      FROM ${n.queueTableLog} WHERE ($1::text[] IS NULL OR entrypoint = ANY ($1::text[])) GROUP BY job_id`,
-    values: [entrypoints ? [...entrypoints] : null],
+      FROM ${n.queueTableLog} WHERE ($1::jsonb IS NULL OR entrypoint IN (SELECT jsonb_array_elements_text($1::jsonb))) GROUP BY job_id`,
+    values: [entrypoints ? JSON.stringify(entrypoints) : null],
   });
   return new Map(rows.map((row) => [Number(row.job_id), row.terminal]));
 }
