@@ -26,6 +26,13 @@ export interface ObjectNames {
   readonly trigger: string;
   /** NOTIFY channel (`ch_pgqueuer`); database-global, never schema-qualified. */
   readonly channel: string;
+  /**
+   * Extension table (not PgQueuer's): per-entrypoint state shared by every worker, such as the
+   * paused flag (`pgqueuer_entrypoint_state`). Created by `install` and `upgrade`.
+   */
+  readonly entrypointStateTable: string;
+  /** Extension table (not PgQueuer's): stored job results (`pgqueuer_results`). */
+  readonly resultsTable: string;
 }
 
 /** What users may pass as `settings` to any constructor. */
@@ -64,6 +71,8 @@ const DEFAULT_NAMES: ObjectNames = {
   function: "fn_pgqueuer_changed",
   trigger: "tg_pgqueuer_changed",
   channel: "ch_pgqueuer",
+  entrypointStateTable: "pgqueuer_entrypoint_state",
+  resultsTable: "pgqueuer_results",
 };
 
 /** Environment field for each name (`PGQUEUER_<FIELD>`, or the legacy bare `<FIELD>`). */
@@ -76,6 +85,8 @@ const ENV_FIELDS: Record<keyof ObjectNames, string> = {
   function: "FUNCTION",
   trigger: "TRIGGER",
   channel: "CHANNEL",
+  entrypointStateTable: "ENTRYPOINT_STATE_TABLE",
+  resultsTable: "RESULTS_TABLE",
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

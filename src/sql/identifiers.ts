@@ -28,6 +28,9 @@ export interface SqlNames {
   readonly queueTableLog: string;
   readonly statisticsTable: string;
   readonly schedulesTable: string;
+  /** Extension tables (not PgQueuer's). */
+  readonly entrypointStateTable: string;
+  readonly resultsTable: string;
   readonly statusType: string;
   readonly legacyStatisticsStatusType: string;
   readonly function: string;
@@ -41,6 +44,8 @@ export interface SqlNames {
     readonly queueTableLog: string;
     readonly statisticsTable: string;
     readonly schedulesTable: string;
+    readonly entrypointStateTable: string;
+    readonly resultsTable: string;
     readonly statusType: string;
     readonly function: string;
     readonly trigger: string;
@@ -68,6 +73,8 @@ export function sqlNames(settings: Settings): SqlNames {
     queueTableLog: qualify(names.queueTableLog),
     statisticsTable: qualify(names.statisticsTable),
     schedulesTable: qualify(names.schedulesTable),
+    entrypointStateTable: qualify(names.entrypointStateTable),
+    resultsTable: qualify(names.resultsTable),
     statusType: qualify(names.queueStatusType),
     legacyStatisticsStatusType: qualify(names.legacyStatisticsStatusType),
     function: qualify(names.function),
@@ -78,6 +85,8 @@ export function sqlNames(settings: Settings): SqlNames {
       queueTableLog: bareOf(names.queueTableLog),
       statisticsTable: bareOf(names.statisticsTable),
       schedulesTable: bareOf(names.schedulesTable),
+      entrypointStateTable: bareOf(names.entrypointStateTable),
+      resultsTable: bareOf(names.resultsTable),
       statusType: bareOf(names.queueStatusType),
       function: bareOf(names.function),
       trigger: bareOf(names.trigger),

@@ -123,11 +123,41 @@ export interface ClaimArguments {
   readonly heartbeatTimeout: number;
 }
 
-const claimText = memoizeBySettings((settings: Settings) => {
+/**
+ * Variants of the claim. Each flag adds a clause only when needed, so the plain claim (a
+ * PgQueuer-only database, no rate limits) is exactly the statement the plan tests measure.
+ */
+export interface ClaimVariant {
+  /**
+   * Skip entrypoints paused in the extension state table (one primary-key probe per requested
+   * entrypoint). Only when that table exists: decided once at worker start.
+   */
+  readonly pauseFilter: boolean;
+}
+
+const claimTexts = memoizeBySettings((settings: Settings) => {
+  const cache = new Map<string, string>();
+  return (variant: ClaimVariant): string => {
+    const key = `${variant.pauseFilter}`;
+    let text = cache.get(key);
+    if (text === undefined) {
+      text = buildClaimText(settings, variant);
+      cache.set(key, text);
+    }
+    return text;
+  };
+});
+
+function buildClaimText(settings: Settings, variant: ClaimVariant): string {
   const n = sqlNames(settings);
+  const pauseFilter = variant.pauseFilter
+    ? `
+    -- Paused entrypoints (pauseEntrypoint) are not claimed by any worker.
+    WHERE NOT EXISTS (SELECT 1 FROM ${n.entrypointStateTable} AS state WHERE state.entrypoint = e.name AND state.paused)`
+    : "";
   return `WITH requested AS (
     SELECT e.name AS entrypoint, e."limit" AS concurrency_limit
-    FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int)
+    FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int)${pauseFilter}
 ),
 budget AS (
     -- Free slots of this worker's budget among the requested entrypoints (DEQ-16, DEQ-17).
@@ -199,7 +229,7 @@ picked_log AS (
     SELECT id, 'picked', entrypoint, priority FROM claimed
 )
 SELECT ${jobColumns("claimed")} FROM claimed ORDER BY claimed.priority DESC, claimed.id ASC`;
-});
+}
 
 /**
  * Claim up to `batchSize` jobs and write their `picked` log rows in one statement (CATALOGUE
@@ -210,10 +240,11 @@ SELECT ${jobColumns("claimed")} FROM claimed ORDER BY claimed.priority DESC, cla
  * The per-entrypoint limits count owned rows in this statement's snapshot, so two concurrent
  * claims could both see a free slot. Callers with limited entrypoints must run
  * {@link entrypointLockStatement} first in the same transaction (see `Queries.dequeue`).
+ * `variant` adds the pause filter (see {@link ClaimVariant}).
  */
-export function claimStatement(settings: Settings, args: ClaimArguments): SqlStatement {
+export function claimStatement(settings: Settings, args: ClaimArguments, variant: ClaimVariant = { pauseFilter: false }): SqlStatement {
   return {
-    text: claimText(settings),
+    text: claimTexts(settings)(variant),
     values: [args.batchSize, jsonList(args.entrypoints), args.queueManagerId, args.workerLimit, args.heartbeatTimeout],
   };
 }
@@ -249,8 +280,14 @@ export function heartbeatStatement(settings: Settings, queueManagerId: string, j
   return { text: heartbeatText(settings), values: [queueManagerId, idArrayLiteral(jobIds)] };
 }
 
-const probeText = memoizeBySettings((settings: Settings) => {
+const probeTexts = memoizeBySettings((settings: Settings) => ({ plain: buildProbeText(settings, false), pauseFilter: buildProbeText(settings, true) }));
+
+function buildProbeText(settings: Settings, pauseFilter: boolean): string {
   const n = sqlNames(settings);
+  const paused = pauseFilter
+    ? `
+    WHERE NOT EXISTS (SELECT 1 FROM ${n.entrypointStateTable} AS state WHERE state.entrypoint = requested.entrypoint AND state.paused)`
+    : "";
   // Two LIMIT 1 probes per entrypoint, both ordered by execute_after so they walk the
   // (entrypoint, execute_after) WHERE queued index whatever the backlog (DEQ-24..26): an
   // unordered EXISTS may be planned as a sequential scan that reads the whole table when
@@ -266,15 +303,18 @@ earliest AS (
          WHERE job.entrypoint = requested.entrypoint AND job.status = 'queued' AND job.execute_after > NOW()
          ORDER BY job.execute_after
          LIMIT 1) AS next_due
-    FROM requested
+    FROM requested${paused}
 )
 SELECT COALESCE(bool_or(first_due <= NOW()), FALSE) AS eligible,
        EXTRACT(EPOCH FROM min(next_due) - NOW())::double precision * 1000 AS next_eligible_in
 FROM earliest`;
-});
+}
 
-/** Whether queued work is eligible now, and milliseconds until the nearest deferred job (or NULL). */
-export function probeStatement(settings: Settings, entrypoints: readonly string[]): SqlStatement {
-  const text = probeText(settings);
+/**
+ * Whether queued work is eligible now, and milliseconds until the nearest deferred job (or
+ * NULL). With `pauseFilter`, paused entrypoints count as having no work (a drain ends).
+ */
+export function probeStatement(settings: Settings, entrypoints: readonly string[], pauseFilter = false): SqlStatement {
+  const text = probeTexts(settings)[pauseFilter ? "pauseFilter" : "plain"];
   return { text, values: [jsonList(entrypoints)], name: statementName("probe", text) };
 }

@@ -12,6 +12,7 @@
 export { buildInstallStatements, buildLogTable, buildQueueTable, buildSchedulesTable, buildStatisticsTable, unloggedTables, type InstallOptions } from "./schema/install.js";
 export { buildTriggerFunction, buildTriggerStatement } from "./schema/trigger.js";
 export { buildUninstallStatements } from "./schema/uninstall.js";
+export { buildDropExtensionStatements, buildExtensionStatements, EXTENSION_TABLE_KEYS, type ExtensionTableKey } from "./schema/extension.js";
 export { buildUpgradeStatements, buildWidenIdStatements } from "./schema/upgrade.js";
 export { APPEND_TABLE_AUTOVACUUM, buildAutovacuumStatements, buildDurabilityStatements, HOT_TABLE_AUTOVACUUM } from "./schema/maintenance.js";
 export {

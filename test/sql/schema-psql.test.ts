@@ -14,7 +14,7 @@ import { SchemaManager } from "../../src/adapters/persistence/schema-manager.js"
 import { resolveSettings, type Settings } from "../../src/domain/settings.js";
 import type { Driver } from "../../src/ports/driver.js";
 import { sqlNames } from "../../src/sql/identifiers.js";
-import { buildAutovacuumStatements, buildDurabilityStatements, buildInstallStatements, buildUninstallStatements, buildUpgradeStatements, renderScript } from "../../src/sql/schema.js";
+import { buildAutovacuumStatements, buildDropExtensionStatements, buildDurabilityStatements, buildInstallStatements, buildUninstallStatements, buildUpgradeStatements, renderScript } from "../../src/sql/schema.js";
 import { openTestDatabase, selectedBackends, TEST_DSN, uniqueName, type TestDatabase } from "../support/backends.js";
 
 const APPENDIX_A = new URL("../fixtures/pgqueuer-appendix-a.sql", import.meta.url);
@@ -136,6 +136,9 @@ describe.skipIf(!selectedBackends().includes("postgres"))("schema scripts throug
     expect((await psql(await readFile(APPENDIX_A, "utf8"), { searchPath: theirs.schema! })).code).toBe(0);
     const ours = freshSettings();
     await new SchemaManager(db.driver, ours).install();
+    // install() also creates this library's extension tables beside PgQueuer's objects; what
+    // PgQueuer's own objects look like must still be exactly Appendix A.
+    for (const text of buildDropExtensionStatements(ours)) await db.driver.execute({ text });
 
     const expected = await describeSchema(db.driver, theirs.schema!);
     const actual = await describeSchema(db.driver, ours.schema!);

@@ -24,6 +24,8 @@ import {
   type EnqueueRecord,
 } from "../../sql/queue.js";
 import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
+import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
+import { withExtensionTable } from "./extensions.js";
 import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
@@ -59,6 +61,13 @@ export interface EnqueueManyOptions {
 
 export type { EnqueueJob, JobPayload };
 
+/** A paused entrypoint, as {@link Queries.listPausedEntrypoints} returns it. */
+export interface PausedEntrypoint {
+  readonly entrypoint: string;
+  /** When it was paused. */
+  readonly pausedAt: Date;
+}
+
 /**
  * Wraps every enqueue: receives the jobs' entrypoints and headers, and must call `insert` with
  * the headers to store (tracing puts its context there, under `otel`) and return its result.
@@ -77,6 +86,8 @@ export interface QueriesOptions {
 /** The queue's operations. Construct one per database and settings; it holds no connection state. */
 export class Queries extends QueueReads implements QueueRepository {
   readonly #enqueueInterceptor: EnqueueInterceptor | undefined;
+  /** Whether the extension state table exists; detected once, again at each worker start. */
+  #stateTable: Promise<boolean> | undefined;
 
   /**
    * @param driver the connection port.
@@ -166,7 +177,7 @@ export class Queries extends QueueReads implements QueueRepository {
   async dequeue(request: ClaimRequest): Promise<Job[]> {
     const args = checkClaimRequest(request);
     if (args.entrypoints.length === 0) return [];
-    const claim = claimStatement(this.settings, args);
+    const claim = claimStatement(this.settings, args, { pauseFilter: await this.#hasStateTable() });
     const limited = args.entrypoints.filter((entrypoint) => entrypoint.limit > 0).map((entrypoint) => entrypoint.name);
     const found =
       limited.length === 0
@@ -203,7 +214,7 @@ export class Queries extends QueueReads implements QueueRepository {
   async probeWork(entrypoints: readonly string[]): Promise<WorkProbe> {
     const names = checkEntrypointFilter(entrypoints) ?? [];
     if (names.length === 0) return { eligible: false, nextEligibleIn: null };
-    const [row] = await this.driver.query<{ eligible: boolean; next_eligible_in: number | null }>(probeStatement(this.settings, names));
+    const [row] = await this.driver.query<{ eligible: boolean; next_eligible_in: number | null }>(probeStatement(this.settings, names, await this.#hasStateTable()));
     const next = row?.next_eligible_in;
     return { eligible: row?.eligible === true, nextEligibleIn: next === null || next === undefined ? null : Math.max(0, Number(next)) };
   }
@@ -222,6 +233,62 @@ export class Queries extends QueueReads implements QueueRepository {
   /** Throw a SchemaError naming what is missing (and the command to run) when the schema is incomplete (ERR-12..16). */
   async verifyStructure(): Promise<void> {
     await this.schema.verifyStructure();
+    // A worker decides here whether its claims honour paused entrypoints: a PgQueuer-only
+    // database has no state table, and then the plain claim runs.
+    this.#stateTable = this.schema.extensionTables().then((tables) => tables.entrypointStateTable);
+    await this.#stateTable;
+  }
+
+  #hasStateTable(): Promise<boolean> {
+    this.#stateTable ??= this.schema.extensionTables().then(
+      (tables) => tables.entrypointStateTable,
+      (error: unknown) => {
+        this.#stateTable = undefined;
+        throw error;
+      },
+    );
+    return this.#stateTable;
+  }
+
+  /**
+   * Pause entrypoints for every worker, durably (a row in the extension state table): no
+   * worker claims their jobs until {@link resumeEntrypoint}. Running jobs finish; enqueueing
+   * still works. Idempotent. A worker notices on its next claim.
+   * @throws InvalidArgumentError for an empty name, before any SQL.
+   * @throws SchemaError when the state table is missing (run `pgq upgrade`).
+   */
+  async pauseEntrypoint(entrypoint: string | readonly string[]): Promise<void> {
+    const names = checkEntrypointNames(entrypoint);
+    await withExtensionTable(this.settings, "entrypointStateTable", "pausing an entrypoint", () => this.driver.query(pauseStatement(this.settings, names)));
+  }
+
+  /**
+   * Resume paused entrypoints and wake idle workers (a table-changed event on the channel).
+   * Resolves to the names that were paused.
+   * @throws InvalidArgumentError for an empty name, before any SQL.
+   * @throws SchemaError when the state table is missing (run `pgq upgrade`).
+   */
+  async resumeEntrypoint(entrypoint: string | readonly string[]): Promise<string[]> {
+    const names = checkEntrypointNames(entrypoint);
+    const rows = await withExtensionTable(this.settings, "entrypointStateTable", "resuming an entrypoint", () =>
+      this.driver.query<{ entrypoint: string }>(resumeStatement(this.settings, names)),
+    );
+    if (rows.length > 0) {
+      const payload = serializeEvent({ type: "table_changed_event", channel: this.channel, sentAt: new Date(), operation: "update", table: this.settings.names.entrypointStateTable });
+      await this.driver.notify({ channel: this.channel, payload });
+    }
+    return rows.map((row) => row.entrypoint);
+  }
+
+  /**
+   * The paused entrypoints, by name.
+   * @throws SchemaError when the state table is missing (run `pgq upgrade`).
+   */
+  async listPausedEntrypoints(): Promise<PausedEntrypoint[]> {
+    const rows = await withExtensionTable(this.settings, "entrypointStateTable", "listing paused entrypoints", () =>
+      this.driver.query<{ entrypoint: string; paused_at: Date | string }>(listPausedStatement(this.settings)),
+    );
+    return rows.map((row) => ({ entrypoint: row.entrypoint, pausedAt: new Date(row.paused_at) }));
   }
 
   /** The schema manager for these settings (install, upgrade, verify, durability, autovac). */
@@ -303,4 +370,13 @@ function checkOptions(options: unknown): void {
   if (connection !== undefined && (typeof connection !== "object" || connection === null || typeof (connection as Driver).query !== "function")) {
     throw new InvalidArgumentError("connection", `must be a Driver (e.g. the transaction's driver), got ${describe(connection)}`);
   }
+}
+
+/** One name or a non-empty list of non-empty names. */
+function checkEntrypointNames(entrypoint: unknown): string[] {
+  const names = typeof entrypoint === "string" ? [entrypoint] : entrypoint;
+  if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== "string" || name === "")) {
+    throw new InvalidArgumentError("entrypoint", `must be a non-empty string or a non-empty list of them, got ${describe(entrypoint)}`);
+  }
+  return [...new Set(names as string[])];
 }

@@ -14,7 +14,9 @@ import {
   buildAutovacuumStatements,
   buildCreateEnqueueFunction,
   buildDropEnqueueFunction,
+  buildDropExtensionStatements,
   buildDurabilityStatements,
+  buildExtensionStatements,
   buildHasEnumLabelQuery,
   buildHasFunctionQuery,
   buildHasTableQuery,
@@ -24,6 +26,8 @@ import {
   buildTableHasIndexQuery,
   buildUninstallStatements,
   buildUpgradeStatements,
+  buildListTablesQuery,
+  EXTENSION_TABLE_KEYS,
   type CatalogQuery,
   type InstallOptions,
 } from "../../sql/schema.js";
@@ -67,7 +71,8 @@ export class SchemaManager {
    */
   async install(options: InstallOptions = {}): Promise<void> {
     validateInstallOptions(options);
-    const statements = buildInstallStatements(this.#settings, options);
+    // PgQueuer's objects, then this library's extension tables, in the same transaction.
+    const statements = [...buildInstallStatements(this.#settings, options), ...buildExtensionStatements(this.#settings)];
     try {
       await this.#inTransaction(statements);
     } catch (error) {
@@ -84,7 +89,7 @@ export class SchemaManager {
 
   /** Drop every object, all `IF EXISTS`, in one transaction; never fails when nothing is installed. */
   async uninstall(): Promise<void> {
-    await this.#inTransaction(buildUninstallStatements(this.#settings));
+    await this.#inTransaction([...buildDropExtensionStatements(this.#settings), ...buildUninstallStatements(this.#settings)]);
   }
 
   /**
@@ -99,11 +104,34 @@ export class SchemaManager {
     const problem = findStructureProblem(snapshot, this.#settings);
     if (problem !== null && problem.includes("'pgq install'")) throw new SchemaError(problem);
     for (const text of buildUpgradeStatements(this.#settings)) await this.#driver.execute({ text });
+    await this.installExtensions();
+  }
+
+  /**
+   * Create this library's extension tables (paused entrypoints, job results) when missing;
+   * idempotent. `install` and `upgrade` both do it; PgQueuer's own objects are not touched.
+   */
+  async installExtensions(): Promise<void> {
+    await this.#inTransaction(buildExtensionStatements(this.#settings));
+  }
+
+  /**
+   * Which extension tables exist, by settings key. A database installed by Python PgQueuer has
+   * none: the worker runs, and the features that need them raise a SchemaError.
+   */
+  async extensionTables(): Promise<Record<(typeof EXTENSION_TABLE_KEYS)[number], boolean>> {
+    const bare = EXTENSION_TABLE_KEYS.map((key) => this.#settings.names[key].split(".").pop() ?? "");
+    const rows = await this.#driver.query<{ name: string }>(buildListTablesQuery(this.#settings, bare));
+    const found = new Set(rows.map((row) => row.name));
+    return { entrypointStateTable: found.has(bare[0] ?? ""), resultsTable: found.has(bare[1] ?? "") };
   }
 
   /** Report every expected object as present or absent, plus anything that needs an upgrade. */
   async verify(): Promise<SchemaReport> {
-    return buildSchemaReport(await this.snapshot(), this.#settings);
+    const [snapshot, extensions] = await Promise.all([this.snapshot(), this.extensionTables()]);
+    // Extension tables are optional: reported, never counted as missing (a PgQueuer-only
+    // database verifies ok).
+    return { ...buildSchemaReport(snapshot, this.#settings), extensions };
   }
 
   /** `pgq verify --expect present|absent`: the tables, trigger function and trigger. */

@@ -49,6 +49,11 @@ export interface SchemaReport {
   readonly persistence: Readonly<Record<string, Persistence>>;
   /** Whether the optional SQL enqueue function is installed. */
   readonly enqueueFunction: boolean;
+  /**
+   * Optional extension tables of this library (not PgQueuer's), by settings key, and whether
+   * each exists; `pgq upgrade` creates missing ones. Filled by `SchemaManager.verify()`.
+   */
+  readonly extensions?: Readonly<Record<"entrypointStateTable" | "resultsTable", boolean>>;
 }
 
 /** What `verifyExpect()` returns: the `pgq verify --expect present|absent` verdict. */

@@ -93,7 +93,8 @@ describeEachBackend(
         values: [settings.schema, db().settings.schema ?? "public"],
       });
       expect(rows).toEqual(
-        ["acme_pgqueuer", "acme_pgqueuer_log", "acme_pgqueuer_schedules", "acme_pgqueuer_statistics"].map((name) => ({ schema: settings.schema, name })),
+        // The last two are this library's extension tables (docs/beyond-pgqueuer.md).
+        ["acme_pgqueuer", "acme_pgqueuer_entrypoint_state", "acme_pgqueuer_log", "acme_pgqueuer_results", "acme_pgqueuer_schedules", "acme_pgqueuer_statistics"].map((name) => ({ schema: settings.schema, name })),
       );
       expect(await manager.hasFunction("acme_fn_pgqueuer_changed")).toBe(true);
       expect(await manager.hasTrigger("acme_tg_pgqueuer_changed")).toBe(true);
