@@ -3,7 +3,9 @@
  * PGlite. Each test database is isolated: on PostgreSQL a fresh schema and a unique NOTIFY
  * channel (the channel is database-global), on PGlite a fresh in-memory instance.
  *
- * PGQUEUER_TEST_BACKENDS=postgres (or pglite) narrows the matrix;
+ * PGQUEUER_TEST_BACKENDS=postgres (or pglite) narrows the matrix; `memory` (opt-in, never in the
+ * default matrix) runs on `PgQueuer.inMemory()`'s store: only files that go through the public
+ * API can use it, since `db.driver` runs no SQL there (see test/adapters/in-memory/);
  * PGQUEUER_TEST_DSN points at the server (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { randomBytes } from "node:crypto";
@@ -12,18 +14,39 @@ import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import { PGliteDriver } from "../../src/adapters/pglite/driver.js";
 import { PgPoolDriver } from "../../src/adapters/pg/driver.js";
+import { InMemoryDriver } from "../../src/adapters/in-memory/driver.js";
 import { resolveSettings, type Settings, type SettingsOptions } from "../../src/domain/settings.js";
 import type { Driver } from "../../src/ports/driver.js";
 
-export type BackendName = "postgres" | "pglite";
+export type BackendName = "postgres" | "pglite" | "memory";
+
+const BACKEND_NAMES: readonly BackendName[] = ["postgres", "pglite", "memory"];
+
+/** Set by {@link withBackends} while a shared behaviour file registers its suites. */
+let backendOverride: readonly BackendName[] | undefined;
+
+/**
+ * Run `load` (typically `() => import("../core/some.test.js")`) with `describeEachBackend`
+ * registering on `backends` only: how the in-memory suite reuses behaviour files unchanged.
+ */
+export async function withBackends<T>(backends: readonly BackendName[], load: () => Promise<T>): Promise<T> {
+  const previous = backendOverride;
+  backendOverride = backends;
+  try {
+    return await load();
+  } finally {
+    backendOverride = previous;
+  }
+}
 
 export const TEST_DSN = process.env.PGQUEUER_TEST_DSN ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Backends selected for this run. */
 export function selectedBackends(): BackendName[] {
+  if (backendOverride) return [...backendOverride];
   const raw = process.env.PGQUEUER_TEST_BACKENDS;
   if (!raw) return ["postgres", "pglite"];
-  return raw.split(",").map((name) => name.trim()).filter((name): name is BackendName => name === "postgres" || name === "pglite");
+  return raw.split(",").map((name) => name.trim()).filter((name): name is BackendName => (BACKEND_NAMES as readonly string[]).includes(name));
 }
 
 /** One isolated database for a test file. */
@@ -80,6 +103,13 @@ export async function openTestDatabase(
       cleanups.unshift(() => extra.end());
       return new PgPoolDriver(extra);
     };
+  } else if (backend === "memory") {
+    settingsOptions = { ...options.settings };
+    // Every driver of the test database shares one store, as PGlite shares one instance.
+    const memory = new InMemoryDriver();
+    driver = memory;
+    cleanups.push(() => memory.close());
+    openDriver = async () => memory;
   } else {
     settingsOptions = { ...options.settings };
     pglite = new PGlite();
@@ -93,7 +123,8 @@ export async function openTestDatabase(
   }
 
   const settings = resolveSettings(settingsOptions, {});
-  if (install) {
+  // The in-memory tables always exist; there is no DDL to run.
+  if (install && backend !== "memory") {
     const { buildInstallStatements } = await import("../../src/sql/schema.js");
     for (const text of buildInstallStatements(settings, { createSchema: false })) await driver.execute({ text });
   }
@@ -119,9 +150,9 @@ export async function openTestDatabase(
 export function describeEachBackend(
   title: string,
   body: (db: () => TestDatabase, backend: BackendName) => void,
-  options: { install?: boolean; settings?: SettingsOptions } = {},
+  options: { install?: boolean; settings?: SettingsOptions; backends?: readonly BackendName[] } = {},
 ): void {
-  for (const backend of selectedBackends()) {
+  for (const backend of options.backends ?? selectedBackends()) {
     describe(`${title} [${backend}]`, () => {
       let database: TestDatabase | undefined;
       beforeAll(async () => {
