@@ -4,11 +4,12 @@
  * through `db.driver` themselves are skipped by name with the reason.
  */
 import { vi } from "vitest";
+import type * as PersistenceSupport from "../persistence/support.js";
 import { withBackends } from "../../support/backends.js";
 import { skipCases } from "./skips.js";
 
 vi.mock("../persistence/support.js", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("../persistence/support.js")>()),
+  ...(await importOriginal<typeof PersistenceSupport>()),
   ...(await import("./memory-support.js")),
 }));
 
