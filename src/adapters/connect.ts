@@ -6,7 +6,8 @@
  *    handed to node-postgres verbatim (never parsed and rebuilt, so its parameters, e.g.
  *    `application_name`, win over ours);
  * 4. libpq variables (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`);
- * 5. nothing configured: an embedded PGlite database persisted in `./.pgqueuer` (`dataDir`).
+ * 5. nothing configured: an embedded PGlite database persisted in `dataDir`, else
+ *    `PGQUEUER_DATA_DIR`, else `./.pgqueuer`.
  *
  * Connection settings (CATALOGUE CFG-15), option first, then environment, then default:
  * pool min/max size (`PGQUEUER_POOL_MIN_SIZE` / `PGQUEUER_POOL_MAX_SIZE`, 1 / 5), connect
@@ -173,7 +174,8 @@ function resolveTarget(options: ConnectOptions, env: Env): ConnectionTarget {
     if (value !== undefined && value.trim() !== "") return { kind: "postgres", source: name, dsn: value };
   }
   if (LIBPQ_VARIABLES.some((name) => nonEmpty(env[name]))) return { kind: "postgres", source: "PG environment", dsn: undefined };
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const fromEnv = nonEmpty(env.PGQUEUER_DATA_DIR) ? env.PGQUEUER_DATA_DIR : undefined;
+  const dataDir = options.dataDir ?? fromEnv ?? DEFAULT_DATA_DIR;
   if (typeof dataDir !== "string" || dataDir.trim() === "") {
     throw new InvalidArgumentError("dataDir", "must be a non-empty directory path");
   }

@@ -11,6 +11,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { coerceError, ConnectionError, FailingListenerError, JobCancelledError, ShutdownError } from "../domain/errors.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import type { Job, JobId } from "../domain/types.js";
@@ -39,6 +40,8 @@ export interface QueueManagerOptions<R extends Resources> {
 
 /** After `shutdownTimeout`, how long aborted jobs get to settle before they are released. */
 const ABORT_GRACE = 1_000;
+/** Claims in flight at once on a pool while there is a backlog. */
+const CONCURRENT_CLAIMS = 2;
 /** Poll interval while the listener is known to be deaf. */
 const DEAF_POLL_INTERVAL = 1_000;
 
@@ -119,6 +122,8 @@ class RunSession<R extends Resources> {
   #jobsLogged = 0;
   /** Outcomes added but not yet written: their rows are still owned in the database. */
   #unwritten = 0;
+  /** Jobs asked for by claims in flight: slots reserved for them. */
+  #requested = 0;
 
   constructor(
     private readonly manager: QueueManager<R>,
@@ -148,6 +153,7 @@ class RunSession<R extends Resources> {
   }
 
   async run(): Promise<void> {
+    setMaxListeners(0, this.#stopController.signal); // every running job may listen to it
     const external = this.config.signal;
     const onExternalAbort = (): void => this.stop();
     external?.addEventListener("abort", onExternalAbort, { once: true });
@@ -195,29 +201,50 @@ class RunSession<R extends Resources> {
     }
   }
 
+  /**
+   * Claim until a claim comes back short or no slot is free. On a pool, a second claimer joins
+   * once a claim comes back full (there is a backlog): two claims in flight overlap one's round
+   * trip with the other's, and SKIP LOCKED keeps their jobs apart. At light load a wake-up
+   * costs one claim.
+   */
   async #claimWhileWorkAndRoom(): Promise<void> {
-    const names = this.registry.limits;
-    if (names.length === 0) return;
+    if (this.registry.limits.length === 0) return;
+    const claimers: Promise<void>[] = [];
+    const onBacklog = (): void => {
+      if (claimers.length < (this.driver.concurrent ? CONCURRENT_CLAIMS : 1)) claimers.push(this.#claimLoop(onBacklog));
+    };
+    onBacklog();
+    for (let index = 0; index < claimers.length; index += 1) await claimers[index];
+  }
+
+  async #claimLoop(onBacklog: () => void): Promise<void> {
     while (!this.#stopping) {
-      const want = Math.min(this.config.batchSize, this.#freeSlots());
-      if (want === 0) return;
       // Let timers and I/O run between claims: an embedded database answers through microtasks
       // alone, and a busy loop must not starve heartbeats and buffer flushes.
       await new Promise((resolve) => setImmediate(resolve));
+      const want = Math.min(this.config.batchSize, this.#freeSlots() - this.#requested);
+      if (want <= 0 || this.#stopping) return;
       // Cleared before the claim: a notification arriving during it makes the next wait return at once.
       this.#wakeup.clear();
       const max = this.config.maxConcurrentTasks;
-      const jobs = await this.manager.repository.dequeue({
-        batchSize: want,
-        entrypoints: names,
-        queueManagerId: this.manager.queueManagerId,
-        // Finished jobs whose outcome is not written yet are still owned in the database.
-        workerLimit: max === null ? null : max + this.#unwritten,
-        heartbeatTimeout: this.config.heartbeatTimeout,
-      });
+      this.#requested += want;
+      let jobs: Job[];
+      try {
+        jobs = await this.manager.repository.dequeue({
+          batchSize: want,
+          entrypoints: this.registry.limits,
+          queueManagerId: this.manager.queueManagerId,
+          // Finished jobs whose outcome is not written yet are still owned in the database.
+          workerLimit: max === null ? null : max + this.#unwritten,
+          heartbeatTimeout: this.config.heartbeatTimeout,
+        });
+      } finally {
+        this.#requested -= want;
+      }
       // Claimed jobs always run, even if shutdown began during the claim: none is stranded.
       for (const job of jobs) this.#dispatch(job);
       if (jobs.length < want) return;
+      onBacklog();
     }
   }
 
