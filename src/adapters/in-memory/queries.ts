@@ -24,7 +24,7 @@ import { sqlNames } from "../../sql/identifiers.js";
 import type { EnqueueRecord } from "../../sql/queue.js";
 import { checkClaimRequest, checkCount, checkEntrypointFilter, checkJobId, checkJobIds, checkMilliseconds, checkOutcomes, checkQueueManagerId, checkStatusFilter } from "../persistence/arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "../persistence/enqueue-input.js";
-import { Queries, type EnqueueInterceptor, type EnqueueManyOptions, type EnqueueOptions, type QueriesOptions } from "../persistence/queries.js";
+import { Queries, type PausedEntrypoint, type EnqueueInterceptor, type EnqueueManyOptions, type EnqueueOptions, type QueriesOptions } from "../persistence/queries.js";
 import type { BrowseQueueOptions, ListFailedJobsOptions, LogStatisticsOptions, WindowOptions } from "../persistence/queue-reads.js";
 import * as rows from "../persistence/rows.js";
 import type { InstallOptions, SchemaReport } from "../persistence/schema-manager.js";
@@ -130,7 +130,7 @@ export class InMemoryQueries extends Queries {
 
   /** See {@link Queries.probeWork}. */
   override async probeWork(entrypoints: readonly string[]): Promise<WorkProbe> {
-    const names = new Set(checkEntrypointFilter(entrypoints) ?? []);
+    const names = new Set((checkEntrypointFilter(entrypoints) ?? []).filter((name) => !this.#store.paused.has(name)));
     if (names.size === 0) return { eligible: false, nextEligibleIn: null };
     const now = this.#store.now().getTime();
     let eligible = false;
@@ -153,6 +153,30 @@ export class InMemoryQueries extends Queries {
   override async notifyHealthCheck(id: string): Promise<void> {
     const payload = serializeEvent({ type: "health_check_event", channel: this.channel, sentAt: this.#store.now(), id: checkQueueManagerId(id, "id") });
     this.#memory.deliver(this.channel, payload);
+  }
+
+  /** See {@link Queries.pauseEntrypoint}: no worker claims their jobs until resumed. */
+  override async pauseEntrypoint(entrypoint: string | readonly string[]): Promise<void> {
+    const now = this.#store.now();
+    for (const name of checkEntrypointNames(entrypoint)) if (!this.#store.paused.has(name)) this.#store.paused.set(name, now);
+  }
+
+  /** See {@link Queries.resumeEntrypoint}: wakes idle workers when something was paused. */
+  override async resumeEntrypoint(entrypoint: string | readonly string[]): Promise<string[]> {
+    const resumed = checkEntrypointNames(entrypoint).filter((name) => this.#store.paused.delete(name));
+    if (resumed.length > 0) {
+      const table = this.settings.names.entrypointStateTable;
+      const payload = serializeEvent({ type: "table_changed_event", channel: this.channel, sentAt: this.#store.now(), operation: "update", table });
+      this.#memory.deliver(this.channel, payload);
+    }
+    return resumed;
+  }
+
+  /** See {@link Queries.listPausedEntrypoints}. */
+  override async listPausedEntrypoints(): Promise<PausedEntrypoint[]> {
+    return [...this.#store.paused.entries()]
+      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
+      .map(([name, pausedAt]) => ({ entrypoint: name, pausedAt }));
   }
 
   /** Always passes: the in-memory tables always exist (MEM-2). */
@@ -326,4 +350,13 @@ export class InMemoryQueries extends Queries {
   override async unaggregatedLogCount(): Promise<number> {
     return this.#store.log.filter((row) => !row.aggregated).length;
   }
+}
+
+/** The same check as `Queries.pauseEntrypoint`'s: one name or a non-empty list of non-empty names. */
+function checkEntrypointNames(entrypoint: unknown): string[] {
+  const names = typeof entrypoint === "string" ? [entrypoint] : entrypoint;
+  if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== "string" || name === "")) {
+    throw new InvalidArgumentError("entrypoint", `must be a non-empty string or a non-empty list of them, got ${describe(entrypoint)}`);
+  }
+  return [...new Set(names as string[])];
 }

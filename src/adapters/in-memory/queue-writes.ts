@@ -128,7 +128,9 @@ function* matching(store: InMemoryStore, predicate: (job: JobRow) => boolean): G
 export function claimJobs(target: QueueTarget, args: ClaimArguments): JobRow[] {
   const store = target.driver.store;
   const now = store.now();
-  const requested = new Set(args.entrypoints.map((entrypoint) => entrypoint.name));
+  // Paused entrypoints drop out of the request entirely, as the claim's pause filter does.
+  const entrypoints = args.entrypoints.filter((entrypoint) => !store.paused.has(entrypoint.name));
+  const requested = new Set(entrypoints.map((entrypoint) => entrypoint.name));
   const owner = args.queueManagerId.toLowerCase();
   const slots =
     args.workerLimit === null
@@ -136,7 +138,7 @@ export function claimJobs(target: QueueTarget, args: ClaimArguments): JobRow[] {
       : Math.max(0, Math.min(args.batchSize, args.workerLimit - ownedCount(store, (job) => job.queue_manager_id === owner && requested.has(job.entrypoint))));
   const due = (job: JobRow): boolean => job.execute_after.getTime() <= now.getTime();
   const candidates: JobRow[] = [];
-  for (const entrypoint of args.entrypoints) {
+  for (const entrypoint of entrypoints) {
     const remaining = entrypoint.limit > 0 ? Math.max(0, entrypoint.limit - ownedCount(store, (job) => job.entrypoint === entrypoint.name && job.queue_manager_id !== null)) : slots;
     const limit = Math.min(slots, remaining);
     candidates.push(...best(matching(store, (job) => job.entrypoint === entrypoint.name && job.status === "queued" && due(job)), limit));

@@ -81,6 +81,8 @@ export class InMemoryStore {
   log: LogRow[] = [];
   statistics: StatisticsRow[] = [];
   schedules: ScheduleRow[] = [];
+  /** Paused entrypoints and when they were first paused (the entrypoint state table). */
+  readonly paused = new Map<string, Date>();
   readonly #clock: () => number;
   #nextJobId = 1;
   #nextLogId = 1;
@@ -147,6 +149,7 @@ export class InMemoryStore {
     this.log = [];
     this.statistics = [];
     this.schedules = [];
+    this.paused.clear();
   }
 
   #indexKey(job: JobRow): void {
