@@ -8,7 +8,7 @@ import { describe } from "../domain/durations.js";
 import type { OnFailure } from "../domain/types.js";
 import type { EntrypointHandler, Resources } from "./context.js";
 import { buildExecutor, type AbstractEntrypointExecutor, type EntrypointExecutorParameters, type ExecutorFactory } from "./executors/abstract.js";
-import type { EntrypointLimit } from "../ports/repository.js";
+import type { EntrypointLimit, RateLimit } from "../ports/repository.js";
 import { MAX_TIMER_DELAY } from "./executors/clock.js";
 import { TimeoutEntrypointExecutor } from "./executors/timeout.js";
 
@@ -27,12 +27,26 @@ export interface EntrypointOptions<R extends Resources = Resources> {
    * (`exception`, or held as `failed` with `onFailure: "hold"`).
    */
   readonly timeout?: number;
+  /**
+   * At most `count` jobs of this entrypoint picked in any window of `per` ms, across every
+   * worker on the database (enforced by the claim in SQL). `count` is a positive integer, `per`
+   * a positive finite number of milliseconds.
+   */
+  readonly rateLimit?: RateLimit;
+}
+
+/** Extra per-registration settings the runtime reads besides the executor parameters. */
+export interface RegistrationOptions {
+  /** The validated rate limit, or null. */
+  readonly rateLimit: RateLimit | null;
 }
 
 /** One registration. */
 export interface Registration<R extends Resources = Resources> {
   readonly parameters: EntrypointExecutorParameters<R>;
   readonly executor: AbstractEntrypointExecutor<R>;
+  /** Options beyond PgQueuer's (rate limit, ...). */
+  readonly options?: RegistrationOptions;
 }
 
 /** See the module documentation. */
@@ -63,12 +77,17 @@ export class EntrypointRegistry<R extends Resources = Resources> {
       throw new InvalidArgumentError("onFailure", `entrypoint '${name}': must be "delete" or "hold", got ${describe(onFailure)}`);
     }
     const timeout = checkTimeout(name, options.timeout);
+    const rateLimit = checkRateLimit(name, options.rateLimit);
     const parameters: EntrypointExecutorParameters<R> = Object.freeze({ name, func: handler, concurrencyLimit, onFailure });
     const built = buildExecutor(parameters, options.executorFactory);
     const executor = timeout === undefined ? built : new TimeoutEntrypointExecutor(parameters, { timeout, inner: built });
-    const registration = { parameters, executor };
+    const registration: Registration<R> = { parameters, executor, options: { rateLimit } };
     this.#entries.set(name, registration);
-    this.#limits = [...this.#entries.values()].map(({ parameters: p }) => ({ name: p.name, concurrencyLimit: p.concurrencyLimit }));
+    this.#limits = [...this.#entries.values()].map(({ parameters: p, options: extra }) => ({
+      name: p.name,
+      concurrencyLimit: p.concurrencyLimit,
+      ...(extra?.rateLimit ? { rateLimit: extra.rateLimit } : {}),
+    }));
     return registration;
   }
 
@@ -100,4 +119,20 @@ function checkTimeout(name: string, timeout: unknown): number | undefined {
     throw new InvalidArgumentError("timeout", `entrypoint '${name}': must be a finite number of milliseconds, more than 0 and at most ${MAX_TIMER_DELAY}, got ${describe(timeout)}`);
   }
   return timeout;
+}
+
+/** Validate the `rateLimit` option: undefined, or `{ count: integer >= 1, per: ms > 0 }`. */
+function checkRateLimit(name: string, rateLimit: unknown): RateLimit | null {
+  if (rateLimit === undefined) return null;
+  if (typeof rateLimit !== "object" || rateLimit === null) {
+    throw new InvalidArgumentError("rateLimit", `entrypoint '${name}': must be { count, per }, got ${describe(rateLimit)}`);
+  }
+  const { count, per } = rateLimit as { count?: unknown; per?: unknown };
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 2_147_483_647) {
+    throw new InvalidArgumentError("rateLimit.count", `entrypoint '${name}': must be an integer >= 1, got ${describe(count)}`);
+  }
+  if (typeof per !== "number" || !Number.isFinite(per) || per <= 0 || per > 1e14) {
+    throw new InvalidArgumentError("rateLimit.per", `entrypoint '${name}': must be a finite number of milliseconds more than 0, got ${describe(per)}`);
+  }
+  return Object.freeze({ count, per });
 }

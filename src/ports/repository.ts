@@ -11,6 +11,14 @@ import type { Job, JobId, TracebackRecord } from "../domain/types.js";
 export interface EntrypointLimit {
   readonly name: string;
   readonly concurrencyLimit: number;
+  /** At most `count` picks in any `per` ms, across every worker (absent/null = no rate limit). */
+  readonly rateLimit?: RateLimit | null;
+}
+
+/** A global rate limit: at most `count` jobs picked in any window of `per` milliseconds. */
+export interface RateLimit {
+  readonly count: number;
+  readonly per: number;
 }
 
 /** Arguments of one claim. */

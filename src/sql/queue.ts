@@ -111,6 +111,10 @@ export interface ClaimEntrypoint {
   readonly name: string;
   /** Global cap on owned jobs of this entrypoint; 0 = unlimited. */
   readonly limit: number;
+  /** Global cap on picks per `ratePer` ms; 0 or absent = no rate limit. */
+  readonly rateCount?: number;
+  /** The rate limit's window in milliseconds. */
+  readonly ratePer?: number;
 }
 
 /** Arguments of {@link claimStatement}. */
@@ -133,12 +137,18 @@ export interface ClaimVariant {
    * entrypoint). Only when that table exists: decided once at worker start.
    */
   readonly pauseFilter: boolean;
+  /**
+   * Some requested entrypoint has a rate limit: cap its claims by the `picked` log rows of the
+   * last `ratePer` ms (stale re-picks included). Like concurrency limits, this needs the
+   * per-entrypoint advisory lock taken first in the same transaction.
+   */
+  readonly rateLimit?: boolean;
 }
 
 const claimTexts = memoizeBySettings((settings: Settings) => {
   const cache = new Map<string, string>();
   return (variant: ClaimVariant): string => {
-    const key = `${variant.pauseFilter}`;
+    const key = `${variant.pauseFilter}:${variant.rateLimit === true}`;
     let text = cache.get(key);
     if (text === undefined) {
       text = buildClaimText(settings, variant);
@@ -155,9 +165,12 @@ function buildClaimText(settings: Settings, variant: ClaimVariant): string {
     -- Paused entrypoints (pauseEntrypoint) are not claimed by any worker.
     WHERE NOT EXISTS (SELECT 1 FROM ${n.entrypointStateTable} AS state WHERE state.entrypoint = e.name AND state.paused)`
     : "";
+  const rate = variant.rateLimit === true;
+  const rateColumns = rate ? `, e."rateCount" AS rate_count, e."ratePer" AS rate_per` : "";
+  const rateRecord = rate ? `, "rateCount" int, "ratePer" double precision` : "";
   return `WITH requested AS (
-    SELECT e.name AS entrypoint, e."limit" AS concurrency_limit
-    FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int)${pauseFilter}
+    SELECT e.name AS entrypoint, e."limit" AS concurrency_limit${rateColumns}
+    FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int${rateRecord})${pauseFilter}
 ),
 budget AS (
     -- Free slots of this worker's budget among the requested entrypoints (DEQ-16, DEQ-17).
@@ -168,20 +181,40 @@ budget AS (
                       AND owned.entrypoint IN (SELECT entrypoint FROM requested))::int))
            END AS slots
 ),
-available AS (
+${rate ? "limits" : "available"} AS (
     -- Remaining global slots per limited entrypoint (NULL = unlimited). The count only runs
     -- for limited entrypoints: CASE evaluates its branch lazily.
     SELECT r.entrypoint,
            CASE WHEN r.concurrency_limit > 0 THEN GREATEST(0, r.concurrency_limit - (
                SELECT count(*) FROM ${n.queueTable} AS owned
                WHERE owned.entrypoint = r.entrypoint AND owned.queue_manager_id IS NOT NULL)::int)
-           END AS remaining
+           END AS remaining${
+             rate
+               ? `,
+           -- Picks left in the sliding window: rate_count minus the picked log rows of the last
+           -- rate_per ms (the log's created index). NOW() is the transaction start, the same
+           -- time the picked_log rows below get, so every window of created times is bounded.
+           CASE WHEN r.rate_count > 0 THEN GREATEST(0, r.rate_count - (
+               SELECT count(*) FROM ${n.queueTableLog} AS log
+               WHERE log.created > NOW() - ${millisecondsInterval("r.rate_per")}
+                 AND log.entrypoint = r.entrypoint AND log.status = 'picked')::int)
+           END AS rate_remaining`
+               : ""
+           }
     FROM requested AS r
-),
+),${
+    rate
+      ? `
+available AS (
+    SELECT limits.entrypoint, LEAST(limits.remaining, limits.rate_remaining) AS remaining, limits.rate_remaining
+    FROM limits
+),`
+      : ""
+  }
 next_queued AS (
     -- One index range scan per entrypoint on (entrypoint, priority DESC, id ASC) WHERE queued;
     -- a saturated entrypoint gets LIMIT 0 and is never scanned (DEQ-13, DEQ-23).
-    SELECT candidate.id, candidate.priority
+    SELECT candidate.id, candidate.priority, available.entrypoint
     FROM available CROSS JOIN budget
     CROSS JOIN LATERAL (
         SELECT job.id, job.priority
@@ -199,7 +232,7 @@ next_queued AS (
 next_stale AS (
     -- Jobs whose worker stopped heart-beating. Re-picking only moves ownership, so the
     -- per-entrypoint gate does not apply (DEQ-18, DEQ-19).
-    SELECT job.id, job.priority
+    SELECT job.id, job.priority, job.entrypoint
     FROM ${n.queueTable} AS job
     WHERE job.entrypoint IN (SELECT entrypoint FROM requested)
       AND job.status = 'picked'
@@ -210,10 +243,25 @@ next_stale AS (
     LIMIT (SELECT slots FROM budget)
     FOR UPDATE OF job SKIP LOCKED
 ),
-eligible AS (
+eligible AS (${
+    rate
+      ? `
+    -- Stale re-picks bypass the concurrency gate but count against the rate: keep at most
+    -- rate_remaining candidates per rate-limited entrypoint, best first.
+    SELECT ranked.id
+    FROM (
+        SELECT candidate.id, candidate.priority, available.rate_remaining,
+               row_number() OVER (PARTITION BY candidate.entrypoint ORDER BY candidate.priority DESC, candidate.id ASC) AS rank
+        FROM (SELECT id, priority, entrypoint FROM next_queued UNION ALL SELECT id, priority, entrypoint FROM next_stale) AS candidate
+        JOIN available ON available.entrypoint = candidate.entrypoint
+    ) AS ranked
+    WHERE ranked.rate_remaining IS NULL OR ranked.rank <= ranked.rate_remaining
+    ORDER BY ranked.priority DESC, ranked.id ASC`
+      : `
     SELECT candidate.id
     FROM (SELECT id, priority FROM next_queued UNION ALL SELECT id, priority FROM next_stale) AS candidate
-    ORDER BY candidate.priority DESC, candidate.id ASC
+    ORDER BY candidate.priority DESC, candidate.id ASC`
+  }
     LIMIT (SELECT slots FROM budget)
 ),
 claimed AS (

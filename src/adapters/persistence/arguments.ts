@@ -83,7 +83,15 @@ export function checkClaimRequest(request: ClaimRequest): ClaimArguments {
     if (typeof name !== "string" || name === "") throw new InvalidArgumentError(`entrypoints[${index}].name`, `must be a non-empty string, got ${describe(name)}`);
     if (seen.has(name)) throw new InvalidArgumentError(`entrypoints[${index}].name`, `duplicate entrypoint ${JSON.stringify(name)}`);
     seen.add(name);
-    return { name, limit: checkCount(entrypoint.concurrencyLimit, `entrypoints[${index}].concurrencyLimit`) };
+    const limit = checkCount(entrypoint.concurrencyLimit, `entrypoints[${index}].concurrencyLimit`);
+    const rate = entrypoint.rateLimit;
+    if (rate === undefined || rate === null) return { name, limit };
+    return {
+      name,
+      limit,
+      rateCount: checkCount(rate.count, `entrypoints[${index}].rateLimit.count`),
+      ratePer: checkMilliseconds(rate.per, `entrypoints[${index}].rateLimit.per`),
+    };
   });
   return {
     batchSize,

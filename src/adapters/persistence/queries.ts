@@ -177,8 +177,10 @@ export class Queries extends QueueReads implements QueueRepository {
   async dequeue(request: ClaimRequest): Promise<Job[]> {
     const args = checkClaimRequest(request);
     if (args.entrypoints.length === 0) return [];
-    const claim = claimStatement(this.settings, args, { pauseFilter: await this.#hasStateTable() });
-    const limited = args.entrypoints.filter((entrypoint) => entrypoint.limit > 0).map((entrypoint) => entrypoint.name);
+    const rateLimit = args.entrypoints.some((entrypoint) => (entrypoint.rateCount ?? 0) > 0);
+    const claim = claimStatement(this.settings, args, { pauseFilter: await this.#hasStateTable(), rateLimit });
+    // Rate limits count picks in the claim's snapshot too: they need the same serialization.
+    const limited = args.entrypoints.filter((entrypoint) => entrypoint.limit > 0 || (entrypoint.rateCount ?? 0) > 0).map((entrypoint) => entrypoint.name);
     const found =
       limited.length === 0
         ? await this.driver.query(claim)
