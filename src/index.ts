@@ -8,6 +8,9 @@
 
 // The facade: what most users construct.
 export { PgQueuer, type PgQueuerOptions, type PgQueuerConnectOptions } from "./pgqueuer.js";
+/** In-memory mode (`PgQueuer.inMemory()`): its driver and store, for tests that share or inspect them. */
+export { InMemoryDriver, InMemoryStore, type InMemoryDriverOptions, type InMemoryStoreOptions } from "./adapters/in-memory/index.js";
+export { InMemoryDriverError } from "./domain/errors.js";
 export type { ConnectOptions } from "./adapters/connect.js";
 
 // Domain: jobs, statuses, settings, events, errors.
