@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEntrypointStateCommands } from "./commands/entrypoint-state.js";
+import { registerPruneCommand } from "./commands/prune.js";
 import { registerInspectCommands } from "./commands/inspect.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -70,6 +71,7 @@ export function buildProgram(context: CliContext): Command {
   registerInspectCommands(program, context);
   registerRunCommand(program, context);
   registerEntrypointStateCommands(program, context);
+  registerPruneCommand(program, context);
   return program;
 }
 

@@ -26,6 +26,7 @@ import {
 import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
 import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
 import { withExtensionTable } from "./extensions.js";
+import { pruneBatchStatement, type PrunedTable } from "../../sql/retention.js";
 import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
@@ -60,6 +61,22 @@ export interface EnqueueManyOptions {
 }
 
 export type { EnqueueJob, JobPayload };
+
+/** Options of {@link Queries.prune}. */
+export interface PruneOptions {
+  /** Delete rows created more than this many milliseconds ago (finite, >= 0). */
+  readonly olderThan: number;
+  /** Rows per DELETE statement (default 1000): each batch is its own short statement. */
+  readonly batchSize?: number;
+}
+
+/** Rows deleted by {@link Queries.prune}, per table. */
+export interface PruneResult {
+  readonly log: number;
+  readonly statistics: number;
+  /** 0 when the results extension table does not exist. */
+  readonly results: number;
+}
 
 /** A paused entrypoint, as {@link Queries.listPausedEntrypoints} returns it. */
 export interface PausedEntrypoint {
@@ -280,6 +297,37 @@ export class Queries extends QueueReads implements QueueRepository {
       await this.driver.notify({ channel: this.channel, payload });
     }
     return rows.map((row) => row.entrypoint);
+  }
+
+  /**
+   * Retention: delete log rows (already folded into statistics), statistics rows and stored
+   * results created more than `olderThan` ms ago, `batchSize` rows per statement until none
+   * is left, so no statement holds many row locks for long. Un-aggregated log rows are folded
+   * first. Resolves to the counts deleted. Keep `olderThan` above the longest rate-limit window.
+   * @throws InvalidArgumentError for a bad option, before any SQL.
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `must be { olderThan, batchSize? }, got ${describe(options)}`);
+    const olderThan = options.olderThan;
+    if (typeof olderThan !== "number" || !Number.isFinite(olderThan) || olderThan < 0) {
+      throw new InvalidArgumentError("olderThan", `must be a finite number of milliseconds >= 0, got ${describe(olderThan)}`);
+    }
+    const batchSize = options.batchSize ?? 1_000;
+    if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) {
+      throw new InvalidArgumentError("batchSize", `must be an integer between 1 and 1000000, got ${describe(batchSize)}`);
+    }
+    await this.driver.execute(aggregateStatement(this.settings, "none"));
+    const hasResults = (await this.schema.extensionTables()).resultsTable;
+    const pruneTable = async (table: PrunedTable): Promise<number> => {
+      let total = 0;
+      for (;;) {
+        const [row] = await this.driver.query<{ deleted: number }>(pruneBatchStatement(this.settings, table, olderThan, batchSize));
+        const deleted = Number(row?.deleted ?? 0);
+        total += deleted;
+        if (deleted < batchSize) return total;
+      }
+    };
+    return { log: await pruneTable("log"), statistics: await pruneTable("statistics"), results: hasResults ? await pruneTable("results") : 0 };
   }
 
   /**
