@@ -40,8 +40,6 @@ export interface QueueManagerOptions<R extends Resources> {
 
 /** After `shutdownTimeout`, how long aborted jobs get to settle before they are released. */
 const ABORT_GRACE = 1_000;
-/** Claims in flight at once on a pool while there is a backlog. */
-const CONCURRENT_CLAIMS = 2;
 /** Poll interval while the listener is known to be deaf. */
 const DEAF_POLL_INTERVAL = 1_000;
 
@@ -124,6 +122,8 @@ class RunSession<R extends Resources> {
   #unwritten = 0;
   /** Jobs asked for by claims in flight: slots reserved for them. */
   #requested = 0;
+  /** Settles when the claim started last has dispatched its jobs. */
+  #dispatchTurn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly manager: QueueManager<R>,
@@ -202,16 +202,16 @@ class RunSession<R extends Resources> {
   }
 
   /**
-   * Claim until a claim comes back short or no slot is free. On a pool, a second claimer joins
-   * once a claim comes back full (there is a backlog): two claims in flight overlap one's round
-   * trip with the other's, and SKIP LOCKED keeps their jobs apart. At light load a wake-up
+   * Claim until a claim comes back short or no slot is free. With `concurrentClaims` > 1 on a
+   * pool, more claimers join once a claim comes back full (there is a backlog): claims in flight
+   * overlap their round trips, and SKIP LOCKED keeps their jobs apart. At light load a wake-up
    * costs one claim.
    */
   async #claimWhileWorkAndRoom(): Promise<void> {
     if (this.registry.limits.length === 0) return;
     const claimers: Promise<void>[] = [];
     const onBacklog = (): void => {
-      if (claimers.length < (this.driver.concurrent ? CONCURRENT_CLAIMS : 1)) claimers.push(this.#claimLoop(onBacklog));
+      if (claimers.length < (this.driver.concurrent ? this.config.concurrentClaims : 1)) claimers.push(this.#claimLoop(onBacklog));
     };
     onBacklog();
     for (let index = 0; index < claimers.length; index += 1) await claimers[index];
@@ -228,6 +228,11 @@ class RunSession<R extends Resources> {
       this.#wakeup.clear();
       const max = this.config.maxConcurrentTasks;
       this.#requested += want;
+      // Claims dispatch in the order they started, so jobs start in priority/FIFO order even
+      // when a later claim's answer arrives first.
+      const previousTurn = this.#dispatchTurn;
+      let endTurn!: () => void;
+      this.#dispatchTurn = new Promise((resolve) => (endTurn = resolve));
       let jobs: Job[];
       try {
         jobs = await this.manager.repository.dequeue({
@@ -238,8 +243,10 @@ class RunSession<R extends Resources> {
           workerLimit: max === null ? null : max + this.#unwritten,
           heartbeatTimeout: this.config.heartbeatTimeout,
         });
+        await previousTurn;
       } finally {
         this.#requested -= want;
+        endTurn();
       }
       // Claimed jobs always run, even if shutdown began during the claim: none is stranded.
       for (const job of jobs) this.#dispatch(job);

@@ -27,6 +27,12 @@ export interface RunOptions {
   readonly shutdownTimeout?: number;
   /** How often the listener is probed (default 10 000). */
   readonly healthCheckInterval?: number;
+  /**
+   * Claims in flight at once while there is a backlog, on drivers that can run statements side
+   * by side (a pool); default 1. More overlaps claim round trips for throughput, but jobs of
+   * different claims may then start slightly out of priority/FIFO order.
+   */
+  readonly concurrentClaims?: number;
   /** Aborting this signal starts a graceful shutdown, like `stop()`. */
   readonly signal?: AbortSignal;
 }
@@ -42,6 +48,7 @@ export interface ResolvedRunOptions {
   readonly logAggregationInterval: number;
   readonly shutdownTimeout: number;
   readonly healthCheckInterval: number;
+  readonly concurrentClaims: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -77,6 +84,10 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   if (typeof shutdownOnListenerFailure !== "boolean") {
     throw new InvalidArgumentError("shutdownOnListenerFailure", `must be a boolean, got ${describe(shutdownOnListenerFailure)}`);
   }
+  const concurrentClaims = options.concurrentClaims ?? 1;
+  if (!Number.isInteger(concurrentClaims) || concurrentClaims < 1 || concurrentClaims > 8) {
+    throw new InvalidArgumentError("concurrentClaims", `must be an integer from 1 to 8, got ${describe(concurrentClaims)}`);
+  }
   const healthCheckInterval = assertDuration("healthCheckInterval", options.healthCheckInterval ?? 10_000);
   if (healthCheckInterval === 0) throw new InvalidArgumentError("healthCheckInterval", "must be greater than 0");
   return {
@@ -90,5 +101,6 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     logAggregationInterval: assertDuration("logAggregationInterval", options.logAggregationInterval ?? 30_000),
     shutdownTimeout: assertDuration("shutdownTimeout", options.shutdownTimeout ?? 30_000),
     healthCheckInterval,
+    concurrentClaims,
   };
 }
