@@ -9,7 +9,6 @@ import { promisify } from "node:util";
 import { SpanKind } from "@opentelemetry/api";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PgQueuer } from "../../src/pgqueuer.js";
-import { createTracingObserver, traceEnqueue } from "../../src/tracing/index.js";
 import { describeEachBackend, uniqueName } from "../support/backends.js";
 import { within } from "../support/wait.js";
 import { installInMemoryTracing, summarize, type InMemoryTracing, type SpanSummary } from "./otel-sdk.js";
@@ -26,13 +25,11 @@ afterAll(async () => {
 });
 
 describeEachBackend("tracing through the queue", (db, backend) => {
-  it("links enqueue → process as parent and child in one process", async () => {
-    const pgq = new PgQueuer(db().driver, { settings: db().settingsOptions, observers: [createTracingObserver()] });
+  it("links enqueue → process as parent and child in one process (the facade traces by default)", async () => {
+    const pgq = new PgQueuer(db().driver, { settings: db().settingsOptions });
     const ep = uniqueName("traced");
     pgq.entrypoint(ep, async () => undefined);
-    const jobs = [{ entrypoint: ep, payload: "one" }, { entrypoint: ep, payload: "two" }];
-    const headers = traceEnqueue(jobs);
-    const ids = await pgq.queries.enqueueMany(jobs.map((job, index) => ({ ...job, headers: headers[index] })));
+    const ids = await pgq.queries.enqueueMany([{ entrypoint: ep, payload: "one" }, { entrypoint: ep, payload: "two" }]);
     await within(pgq.run({ mode: "drain" }), 20_000, "drain");
 
     const creates = sdk.spans(`create ${ep}`).map(summarize);
@@ -46,6 +43,20 @@ describeEachBackend("tracing through the queue", (db, backend) => {
       expect(consumer.traceId).toBe(creates[index]!.traceId);
       expect(consumer.attributes["pgqueuer.job.outcome"]).toBe("successful");
     }
+  });
+
+  it("tracing: false leaves headers alone and records no spans", async () => {
+    const pgq = new PgQueuer(db().driver, { settings: db().settingsOptions, tracing: false });
+    const ep = uniqueName("untraced");
+    let seen: unknown = "unset";
+    pgq.entrypoint(ep, async (job) => {
+      seen = job.headers;
+    });
+    await pgq.queries.enqueue(ep, "x", { headers: { keep: 1 } });
+    await within(pgq.run({ mode: "drain" }), 20_000, "drain");
+    expect(seen).toEqual({ keep: 1 });
+    expect(sdk.spans(`send ${ep}`)).toHaveLength(0);
+    expect(sdk.spans(`process ${ep}`)).toHaveLength(0);
   });
 
   it.skipIf(backend === "pglite")(
@@ -66,7 +77,7 @@ describeEachBackend("tracing through the queue", (db, backend) => {
       expect(send.parentSpanId).toBe(checkout.spanId);
       expect(send.attributes["messaging.message.id"]).toBe(String(produced.ids[0]));
 
-      const pgq = new PgQueuer(db().driver, { settings: db().settingsOptions, observers: [createTracingObserver()] });
+      const pgq = new PgQueuer(db().driver, { settings: db().settingsOptions });
       let seenHeaders: unknown;
       pgq.entrypoint(ep, async (job) => {
         seenHeaders = job.headers;
