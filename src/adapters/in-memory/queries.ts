@@ -22,15 +22,16 @@ import type { Job, JobId, LogEntry, LogStatistics, OnConflict, QueueStatistics }
 import type { ClaimRequest, OutcomeRecord, WorkProbe } from "../../ports/repository.js";
 import { sqlNames } from "../../sql/identifiers.js";
 import type { EnqueueRecord } from "../../sql/queue.js";
-import { checkClaimRequest, checkCount, checkEntrypointFilter, checkJobId, checkJobIds, checkMilliseconds, checkOutcomes, checkQueueManagerId, checkStatusFilter } from "../persistence/arguments.js";
+import { checkClaimRequest, checkCount, checkEntrypointFilter, checkJobId, checkJobIds, checkMilliseconds, checkOutcomes, checkPruneOptions, checkQueueManagerId, checkStatusFilter } from "../persistence/arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "../persistence/enqueue-input.js";
-import { Queries, type PausedEntrypoint, type EnqueueInterceptor, type EnqueueManyOptions, type EnqueueOptions, type QueriesOptions } from "../persistence/queries.js";
+import { Queries, type PausedEntrypoint, type EnqueueInterceptor, type EnqueueManyOptions, type EnqueueOptions, type PruneOptions, type PruneResult, type QueriesOptions } from "../persistence/queries.js";
 import type { BrowseQueueOptions, ListFailedJobsOptions, LogStatisticsOptions, WindowOptions } from "../persistence/queue-reads.js";
 import * as rows from "../persistence/rows.js";
 import type { InstallOptions, SchemaReport } from "../persistence/schema-manager.js";
 import { InMemoryDriver } from "./driver.js";
 import * as reads from "./queue-reads.js";
 import * as writes from "./queue-writes.js";
+import { pruneStore } from "./retention.js";
 
 const HOUR = 3_600_000;
 const FIVE_MINUTES = 300_000;
@@ -177,6 +178,12 @@ export class InMemoryQueries extends Queries {
     return [...this.#store.paused.entries()]
       .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
       .map(([name, pausedAt]) => ({ entrypoint: name, pausedAt }));
+  }
+
+  /** See {@link Queries.prune}: the same validation and deletions, against the store's clock. */
+  override async prune(options: PruneOptions): Promise<PruneResult> {
+    const { olderThan } = checkPruneOptions(options);
+    return pruneStore(this.#store, olderThan);
   }
 
   /** Always passes: the in-memory tables always exist (MEM-2). */

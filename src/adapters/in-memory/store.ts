@@ -63,6 +63,15 @@ export type ScheduleRow = {
   status: JobStatus;
 };
 
+/** A row of the results extension table: a job's stored return value. */
+export type ResultRow = {
+  job_id: number;
+  entrypoint: string;
+  status: string;
+  result: JsonValue | null;
+  created: Date;
+};
+
 /** Options of {@link InMemoryStore}. */
 export interface InMemoryStoreOptions {
   /**
@@ -83,6 +92,8 @@ export class InMemoryStore {
   schedules: ScheduleRow[] = [];
   /** Paused entrypoints and when they were first paused (the entrypoint state table). */
   readonly paused = new Map<string, Date>();
+  /** Stored job results by job id (the results extension table). */
+  readonly results = new Map<number, ResultRow>();
   readonly #clock: () => number;
   #nextJobId = 1;
   #nextLogId = 1;
@@ -150,6 +161,7 @@ export class InMemoryStore {
     this.statistics = [];
     this.schedules = [];
     this.paused.clear();
+    this.results.clear();
   }
 
   #indexKey(job: JobRow): void {

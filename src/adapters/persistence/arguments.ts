@@ -163,3 +163,19 @@ function keepSurrogate(unit: string, offset: number, whole: string): string {
       : offset > 0 && (whole.charCodeAt(offset - 1) & 0xfc00) === 0xd800;
   return paired ? unit : "\uFFFD";
 }
+
+/**
+ * The options of `prune` (shared by the SQL and in-memory queries): `olderThan` a finite
+ * number of ms >= 0, `batchSize` an integer in 1..1 000 000 (default 1000).
+ */
+export function checkPruneOptions(options: unknown): { olderThan: number; batchSize: number } {
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `must be { olderThan, batchSize? }, got ${describe(options)}`);
+  const { olderThan, batchSize = 1_000 } = options as { olderThan?: unknown; batchSize?: unknown };
+  if (typeof olderThan !== "number" || !Number.isFinite(olderThan) || olderThan < 0) {
+    throw new InvalidArgumentError("olderThan", `must be a finite number of milliseconds >= 0, got ${describe(olderThan)}`);
+  }
+  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) {
+    throw new InvalidArgumentError("batchSize", `must be an integer between 1 and 1000000, got ${describe(batchSize)}`);
+  }
+  return { olderThan, batchSize };
+}

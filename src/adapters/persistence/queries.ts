@@ -27,7 +27,7 @@ import { aggregateStatement, clearStatisticsStatement } from "../../sql/statisti
 import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
 import { withExtensionTable } from "./extensions.js";
 import { pruneBatchStatement, type PrunedTable } from "../../sql/retention.js";
-import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkQueueManagerId } from "./arguments.js";
+import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkPruneOptions, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
 import { SchemaManager, type InstallOptions, type SchemaReport } from "./schema-manager.js";
@@ -307,15 +307,7 @@ export class Queries extends QueueReads implements QueueRepository {
    * @throws InvalidArgumentError for a bad option, before any SQL.
    */
   async prune(options: PruneOptions): Promise<PruneResult> {
-    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `must be { olderThan, batchSize? }, got ${describe(options)}`);
-    const olderThan = options.olderThan;
-    if (typeof olderThan !== "number" || !Number.isFinite(olderThan) || olderThan < 0) {
-      throw new InvalidArgumentError("olderThan", `must be a finite number of milliseconds >= 0, got ${describe(olderThan)}`);
-    }
-    const batchSize = options.batchSize ?? 1_000;
-    if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) {
-      throw new InvalidArgumentError("batchSize", `must be an integer between 1 and 1000000, got ${describe(batchSize)}`);
-    }
+    const { olderThan, batchSize } = checkPruneOptions(options);
     await this.driver.execute(aggregateStatement(this.settings, "none"));
     const hasResults = (await this.schema.extensionTables()).resultsTable;
     const pruneTable = async (table: PrunedTable): Promise<number> => {
