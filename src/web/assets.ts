@@ -100,7 +100,9 @@ export const CLIENT_SCRIPT = `
       });
   }
   var events = root.getAttribute("data-events");
-  if (events && window.EventSource && regions().some(function (r) { return r.hasAttribute("data-live"); })) {
+  var live = Boolean(events && window.EventSource && regions().some(function (r) { return r.hasAttribute("data-live"); }));
+  if (live) {
+    setStatus("connecting", "connecting…");
     var source = new EventSource(events);
     source.addEventListener("open", function () {
       // Catch up on whatever changed before (or while) the stream was down.
@@ -114,7 +116,10 @@ export const CLIENT_SCRIPT = `
   }
   regions().forEach(function (r) {
     var seconds = Number(r.getAttribute("data-refresh"));
-    if (seconds > 0) setInterval(function () { if (!document.hidden) refresh(r); }, seconds * 1000);
+    if (seconds > 0) {
+      setInterval(function () { if (!document.hidden) refresh(r); }, seconds * 1000);
+      if (!live) setStatus("timer", "refreshes every " + seconds + "s");
+    }
   });
   document.addEventListener("change", function (event) {
     var target = event.target;

@@ -47,6 +47,7 @@ export function renderDocument(screen: Screen, options: LayoutOptions): SafeHtml
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <meta name="csrf-token" content="${context.csrfToken}">
+<link rel="icon" href="data:,">
 <title>${screen.title} · pgqueuer</title>
 <style nonce="${nonce}">${trustedHtml(STYLESHEET)}</style>
 </head>
@@ -55,7 +56,7 @@ export function renderDocument(screen: Screen, options: LayoutOptions): SafeHtml
 <a class="brand" href="${href(context, "/")}">pgqueuer</a>
 <nav aria-label="Screens">${navigation}</nav>
 <form method="get" action="${href(context, "/jobs/goto")}" role="search"><input name="id" inputmode="numeric" placeholder="job id" aria-label="Go to job id" size="9"><button type="submit">Go</button></form>
-<span id="live-status">${options.eventsUrl === null ? "" : "static"}</span>
+<span id="live-status" role="status"></span>
 </header>
 <main>
 <h1>${screen.title}</h1>
