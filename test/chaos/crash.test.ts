@@ -56,7 +56,8 @@ describe("crash: kill -9 two of four workers mid-batch [postgres]", () => {
       await live[index].ready;
     }
 
-    await waitUntil(async () => (await terminalCounts(db)).size === JOBS, { timeout: 400_000, interval: 250, message: `all ${JOBS} jobs terminal` });
+    const finished = async (): Promise<number> => [...(await terminalCounts(db)).values()].filter((count) => count > 0).length;
+    await waitUntil(async () => (await finished()) === JOBS, { timeout: 400_000, interval: 250, message: `all ${JOBS} jobs terminal` });
     const codes = await within(stopAll(live), 30_000, "survivors stop on SIGTERM").catch((error: unknown) => {
       throw new Error(`${String(error)}; still running: ${live.filter((p) => !p.hasExited()).map((p) => p.child.pid).join(", ")}`);
     });
