@@ -80,9 +80,19 @@ export const CLIENT_SCRIPT = `
   var status = document.getElementById("live-status");
   function setStatus(state, text) { document.body.setAttribute("data-live", state); if (status) status.textContent = text; }
   function regions() { return Array.prototype.slice.call(document.querySelectorAll("[data-region]")); }
+  // One fetch per region at a time, and at most one start per MIN_GAP ms: on a busy queue the
+  // server pushes a change every debounce period, and each re-read runs several queries.
+  var MIN_GAP = 1000;
   function refresh(region) {
     if (region.getAttribute("data-busy")) { region.setAttribute("data-again", "1"); return; }
+    var wait = Number(region.getAttribute("data-started") || 0) + MIN_GAP - Date.now();
+    if (wait > 0) {
+      region.setAttribute("data-busy", "1");
+      setTimeout(function () { region.removeAttribute("data-busy"); refresh(region); }, wait);
+      return;
+    }
     region.setAttribute("data-busy", "1");
+    region.setAttribute("data-started", String(Date.now()));
     fetch(region.getAttribute("data-src"), { credentials: "same-origin", headers: { "x-pgq-fragment": "1" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (text) {

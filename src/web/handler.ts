@@ -117,7 +117,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       response.setHeader("allow", "GET, HEAD, POST");
       return sendError(response, context, 405, `Method ${method} is not allowed here.`);
     }
-    if (path === "/events" && broadcaster !== null) {
+    if (path === "/events" && broadcaster !== null && method === "GET") {
       await streamEvents(response, { broadcaster, headers: securityHeaders(null), open: streams, ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }) });
       return;
     }

@@ -17,6 +17,7 @@ import { holdFailingJobs, resetTables, startFixture, type DashboardFixture } fro
 
 const unavailable = browserUnavailable();
 const TEST_TIMEOUT = 90_000;
+const WORKER = "0b9a3c1e-2f4d-4e8a-9c6b-7d5e1f2a3b4c";
 
 /** The screens, with the heading each shows. */
 const SCREENS: readonly (readonly [name: string, path: string, heading: string])[] = [
@@ -41,6 +42,9 @@ async function seed(db: TestDatabase, fixture: DashboardFixture): Promise<{ queu
     { entrypoint: "resize_image", payload: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff]) },
   ]);
   const held = await holdFailingJobs(db, "charge_card", 2, "card declined");
+  // A worker holding one job, for the workers screen.
+  await pgq.queries.enqueue("transcode", "movie.mp4");
+  await pgq.queries.dequeue({ batchSize: 1, entrypoints: [{ name: "transcode", concurrencyLimit: 0 }], queueManagerId: WORKER, workerLimit: null, heartbeatTimeout: 30_000 });
   await pgq.scheduleQueries.registerSchedules({
     timetables: [{ entrypoint: "nightly_cleanup", expression: "0 3 * * *", fireTimes: [new Date(Date.now() + 3_600_000)], fallbackDelay: 60_000 }],
     cleanOldEntrypoints: [],
@@ -91,6 +95,8 @@ describe.skipIf(unavailable !== null)(`dashboard in Chromium${unavailable === nu
           if (["overview", "jobs", "failures", "workers"].includes(name)) await page.locator('body[data-live="connected"]').waitFor();
           await screenshot(page, `${backend}-${name}`);
         }
+        await page.goto(`${fixture.url}workers`);
+        expect(await page.locator("main table").first().textContent()).toContain(WORKER);
         await page.goto(`${fixture.url}jobs?entrypoint=send_email`);
         await page.locator("tr[id^=job-] a").first().click();
         await page.locator("#payload").waitFor();

@@ -6,7 +6,7 @@
  */
 import type { JobId, TracebackRecord } from "../../domain/types.js";
 import { formatJson } from "../format.js";
-import { html, type HtmlValue, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../html.js";
 import { CSRF_FIELD } from "../security.js";
 
 /** The screens, as named in the navigation. */
@@ -77,10 +77,10 @@ export function pager(context: PageContext, path: string, query: LinkQuery, page
 }
 
 /** A table, or the `empty` message when there are no rows. */
-export function table(headers: readonly (string | { readonly label: string; readonly numeric: boolean })[], rows: readonly SafeHtml[], empty: string, attributes: HtmlValue = ""): SafeHtml {
+export function table(headers: readonly (string | { readonly label: string; readonly numeric: boolean })[], rows: readonly SafeHtml[], empty: string): SafeHtml {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   const head = headers.map((header) => (typeof header === "string" ? html`<th>${header}</th>` : html`<th class="${header.numeric ? "num" : ""}">${header.label}</th>`));
-  return html`<div class="panel"><table ${attributes}><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="panel"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 /** A numeric column header. */
