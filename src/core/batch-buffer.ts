@@ -48,9 +48,10 @@ export class BatchBuffer<T> {
   add(item: T): void {
     if (this.#closed) throw new Error("BatchBuffer is closed");
     this.#items.push(item);
-    if (this.#items.length >= this.#options.maxSize) {
+    // After a failure, wait for the backed-off retry timer instead of hammering the sink.
+    if (this.#items.length >= this.#options.maxSize && this.#failures === 0) {
       void this.flush();
-    } else if (this.#timer === undefined) {
+    } else if (this.#timer === undefined && this.#failures === 0) {
       this.#arm(this.#options.interval);
     }
   }
@@ -78,6 +79,7 @@ export class BatchBuffer<T> {
     this.#timer = undefined;
     const attempts = this.#options.closeAttempts ?? 5;
     for (let attempt = 0; attempt < attempts && (this.#items.length > 0 || this.#flushing); attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(this.#options.interval * 2 ** attempt, 1_000)));
       await this.flush();
     }
     clearTimeout(this.#timer);
