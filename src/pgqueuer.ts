@@ -26,6 +26,8 @@ import { combineObservers, type JobObserver } from "./core/observer.js";
 import { createTracingObserver } from "./tracing/job-tracing.js";
 import { withEnqueueSpan } from "./tracing/enqueue-tracing.js";
 import { QueueManager } from "./core/queue-manager.js";
+import { enqueueAndWait, type EnqueueAndWaitOptions, type EnqueueAndWaitResult } from "./enqueue-and-wait.js";
+import type { JobPayload } from "./adapters/persistence/queries.js";
 import type { RunOptions } from "./core/run-options.js";
 import type { AbstractScheduleExecutor, ScheduleHandler } from "./core/scheduler/executors.js";
 import { SchedulerManager, type ScheduleOptions } from "./core/scheduler/scheduler-manager.js";
@@ -45,6 +47,8 @@ export interface PgQueuerOptions<R extends Resources = Resources> {
    * consumer span per job as its child (default true). Without a registered SDK both are no-ops.
    */
   readonly tracing?: boolean;
+  /** Refuse to enqueue payloads larger than this many bytes (default: no limit). */
+  readonly maxPayloadSize?: number | null;
 }
 
 /** What `connect()` additionally takes. */
@@ -75,7 +79,10 @@ export class PgQueuer<R extends Resources = Resources> {
     this.resources = options.resources ?? ({} as R);
     this.logger = options.logger ?? silentLogger;
     const tracing = options.tracing ?? true;
-    const queriesOptions: QueriesOptions = tracing ? { enqueueInterceptor: (jobs, insert) => withEnqueueSpan(jobs, insert) } : {};
+    const queriesOptions: QueriesOptions = {
+      maxPayloadSize: options.maxPayloadSize ?? null,
+      ...(tracing ? { enqueueInterceptor: (jobs, insert) => withEnqueueSpan(jobs, insert) } : {}),
+    };
     // An in-memory driver carries its own tables: build the in-memory queries on it, so
     // `new PgQueuer(new InMemoryDriver())` and `PgQueuer.inMemory()` behave the same.
     const memory = driver instanceof InMemoryDriver ? driver : null;
@@ -144,6 +151,15 @@ export class PgQueuer<R extends Resources = Resources> {
    */
   schedule(name: string, expression: string, handler: ScheduleHandler<R>, options: ScheduleOptions<R> = {}): AbstractScheduleExecutor<R> {
     return this.scheduler.schedule(name, expression, handler, options);
+  }
+
+  /**
+   * Request/response: enqueue one job and resolve with `{ jobId, status, result }` once it
+   * finishes (`result`: the stored return value of a `storeResult` entrypoint, else null).
+   * @throws JobTimeoutError when `options.timeout` ms pass first. See {@link enqueueAndWait}.
+   */
+  enqueueAndWait(entrypoint: string, payload: JobPayload = null, options: EnqueueAndWaitOptions = {}): Promise<EnqueueAndWaitResult> {
+    return enqueueAndWait(this, entrypoint, payload, options);
   }
 
   /**

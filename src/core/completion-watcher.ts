@@ -29,9 +29,9 @@
  */
 import { coerceError, CompletionWatcherStateError, InvalidArgumentError } from "../domain/errors.js";
 import { parseEvent } from "../domain/events.js";
-import type { JobStatusEntry } from "../domain/insights.js";
+import type { JobResultEntry, JobStatusEntry } from "../domain/insights.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-import { isTerminalStatus, type JobId, type TerminalStatus } from "../domain/types.js";
+import { isTerminalStatus, type JobId, type JsonValue, type TerminalStatus } from "../domain/types.js";
 import type { Driver, Subscription } from "../ports/driver.js";
 
 /** What the watcher reads job statuses from (`Queries` implements it). */
@@ -40,6 +40,15 @@ export interface JobStatusReader {
   readonly channel?: string;
   /** The latest log status of each id that has a log row (ids without one are left out). */
   jobStatus(ids: readonly JobId[]): Promise<readonly JobStatusEntry[]>;
+  /** Like `jobStatus`, with each job's stored result (null when none); needed by `waitForResult`. */
+  jobResults?(ids: readonly JobId[]): Promise<readonly JobResultEntry[]>;
+}
+
+/** A finished job's terminal status and stored result ({@link CompletionWatcher.waitForResult}). */
+export interface JobCompletion {
+  readonly status: TerminalStatus;
+  /** The handler's return value as stored (JSON), or null when the job stored none. */
+  readonly result: JsonValue | null;
 }
 
 /** Options of {@link CompletionWatcher}. */
@@ -85,7 +94,9 @@ export interface FirstCompletion {
 type State = "new" | "open" | "closing" | "closed";
 
 interface Waiter {
-  readonly resolve: (status: TerminalStatus) => void;
+  readonly resolve: (completion: JobCompletion) => void;
+  /** Checks read results (one query with the statuses) while such a waiter is pending. */
+  readonly wantsResult: boolean;
   readonly reject: (reason: unknown) => void;
   /** Removes the abort listener, if any. */
   readonly detach: () => void;
@@ -205,6 +216,22 @@ export class CompletionWatcher implements AsyncDisposable {
    * canceled. An id that never had a log row waits until `signal` aborts or the watcher closes.
    */
   waitFor(jobId: JobId, options: WaitOptions = {}): Promise<TerminalStatus> {
+    return this.#wait(jobId, options, false).then((completion) => completion.status);
+  }
+
+  /**
+   * Like {@link waitFor}, resolving with `{ status, result }`: the job's stored result
+   * (entrypoints registered with `storeResult`) or null when it stored none (another status,
+   * an entrypoint without `storeResult`, a result already pruned).
+   */
+  waitForResult(jobId: JobId, options: WaitOptions = {}): Promise<JobCompletion> {
+    if (typeof this.#queries.jobResults !== "function") {
+      return Promise.reject(new InvalidArgumentError("queries", "must provide jobResults(ids) to wait for results, e.g. pgq.queries"));
+    }
+    return this.#wait(jobId, options, true);
+  }
+
+  #wait(jobId: JobId, options: WaitOptions, wantsResult: boolean): Promise<JobCompletion> {
     if (!isJobId(jobId)) return Promise.reject(invalidJobId(jobId));
     if (this.#state !== "open") {
       const why = this.#state === "new" ? "call start() first (or use CompletionWatcher.open)" : "it is closing or closed";
@@ -212,12 +239,12 @@ export class CompletionWatcher implements AsyncDisposable {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<TerminalStatus>((resolve, reject) => {
+    return new Promise<JobCompletion>((resolve, reject) => {
       const onAbort = (): void => {
         this.#remove(jobId, waiter);
         reject(signal?.reason);
       };
-      const waiter: Waiter = { resolve, reject, detach: () => signal?.removeEventListener("abort", onAbort) };
+      const waiter: Waiter = { resolve, reject, wantsResult, detach: () => signal?.removeEventListener("abort", onAbort) };
       signal?.addEventListener("abort", onAbort, { once: true });
       let waiters = this.#waiters.get(jobId);
       if (!waiters) this.#waiters.set(jobId, (waiters = new Set()));
@@ -356,22 +383,24 @@ export class CompletionWatcher implements AsyncDisposable {
   async #queryOnce(): Promise<void> {
     const ids = [...this.#waiters.keys()];
     if (ids.length === 0) return;
-    let entries: readonly JobStatusEntry[];
+    let entries: readonly (JobStatusEntry & { readonly result?: JsonValue | null })[];
+    // One query either way: with results only while someone waits for one.
+    const withResults = this.#queries.jobResults !== undefined && [...this.#waiters.values()].some((waiters) => [...waiters].some((waiter) => waiter.wantsResult));
     try {
-      entries = await this.#queries.jobStatus(ids);
+      entries = withResults ? await this.#queries.jobResults!(ids) : await this.#queries.jobStatus(ids);
     } catch (error) {
       this.#logger.warn({ err: coerceError(error), waiting: ids.length }, "completion watcher status query failed; retrying");
       this.#trigger(Math.max(this.#debounce, RETRY_DELAY));
       return;
     }
-    for (const { id, status } of entries) {
+    for (const { id, status, result } of entries) {
       if (!isTerminalStatus(status)) continue;
       const waiters = this.#waiters.get(id);
       if (!waiters) continue;
       this.#waiters.delete(id);
       for (const waiter of waiters) {
         waiter.detach();
-        waiter.resolve(status);
+        waiter.resolve({ status, result: result ?? null });
       }
     }
     this.#afterSettle();

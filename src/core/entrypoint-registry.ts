@@ -33,12 +33,20 @@ export interface EntrypointOptions<R extends Resources = Resources> {
    * a positive finite number of milliseconds.
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * Store the handler's return value (as JSON) when the job succeeds, for
+   * `CompletionWatcher.waitForResult` / `enqueueAndWait`. Needs the results extension table
+   * (`pgq upgrade`); a value JSON cannot hold fails the job with `ResultSerializationError`.
+   */
+  readonly storeResult?: boolean;
 }
 
 /** Extra per-registration settings the runtime reads besides the executor parameters. */
 export interface RegistrationOptions {
   /** The validated rate limit, or null. */
   readonly rateLimit: RateLimit | null;
+  /** Whether successes store the handler's return value. */
+  readonly storeResult?: boolean;
 }
 
 /** One registration. */
@@ -78,10 +86,12 @@ export class EntrypointRegistry<R extends Resources = Resources> {
     }
     const timeout = checkTimeout(name, options.timeout);
     const rateLimit = checkRateLimit(name, options.rateLimit);
+    const storeResult = options.storeResult ?? false;
+    if (typeof storeResult !== "boolean") throw new InvalidArgumentError("storeResult", `entrypoint '${name}': must be a boolean, got ${describe(storeResult)}`);
     const parameters: EntrypointExecutorParameters<R> = Object.freeze({ name, func: handler, concurrencyLimit, onFailure });
     const built = buildExecutor(parameters, options.executorFactory);
     const executor = timeout === undefined ? built : new TimeoutEntrypointExecutor(parameters, { timeout, inner: built });
-    const registration: Registration<R> = { parameters, executor, options: { rateLimit } };
+    const registration: Registration<R> = { parameters, executor, options: { rateLimit, storeResult } };
     this.#entries.set(name, registration);
     this.#limits = [...this.#entries.values()].map(({ parameters: p, options: extra }) => ({
       name: p.name,

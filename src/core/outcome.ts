@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { JobCancelledError, RetryRequested, ShutdownError } from "../domain/errors.js";
+import { InvalidJobPayloadError, JobCancelledError, ResultSerializationError, RetryRequested, ShutdownError } from "../domain/errors.js";
 import type { Job, JsonValue, OnFailure, TracebackRecord } from "../domain/types.js";
 import type { JobOutcome } from "../ports/repository.js";
 
 /** What happened when the executor ran. */
-export type ExecutionResult = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+export type ExecutionResult = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly error: unknown };
 
 /** Everything the decision depends on. */
 export interface OutcomeInput {
@@ -19,6 +19,8 @@ export interface OutcomeInput {
   readonly signal: AbortSignal;
   readonly onFailure: OnFailure;
   readonly queueManagerId: string;
+  /** The entrypoint stores results: a success carries the handler's value as JSON. */
+  readonly storeResult?: boolean;
 }
 
 /**
@@ -27,17 +29,29 @@ export interface OutcomeInput {
  * 2. a ShutdownError, thrown or as the abort reason of a failed job, releases the job to the queue;
  * 3. success;
  * 4. RetryRequested re-queues (regardless of onFailure);
- * 5. any other error: `exception`, or `failed` (held) with `onFailure: "hold"`.
+ * 5. an invalid typed payload (InvalidJobPayloadError anywhere in the cause chain) is held
+ *    as `failed` whatever onFailure says: it must not be lost, and no retry can fix it;
+ * 6. any other error: `exception`, or `failed` (held) with `onFailure: "hold"`.
+ * A success whose value cannot be stored as JSON (storeResult) fails with ResultSerializationError.
  */
 export function decideOutcome(input: OutcomeInput): JobOutcome {
-  const { job, result, signal } = input;
+  const { job, signal } = input;
+  let result = input.result;
+  let stored: JsonValue | undefined;
+  if (result.ok && input.storeResult === true) {
+    try {
+      stored = toStoredResult(result.value);
+    } catch (error) {
+      result = { ok: false, error };
+    }
+  }
   if (signal.aborted && signal.reason instanceof JobCancelledError) {
     return { kind: "canceled", traceback: result.ok ? null : buildTraceback(job, result.error, contextOf(input)) };
   }
   if (!result.ok && (result.error instanceof ShutdownError || (signal.aborted && signal.reason instanceof ShutdownError))) {
     return { kind: "released" };
   }
-  if (result.ok) return { kind: "successful" };
+  if (result.ok) return stored === undefined ? { kind: "successful" } : { kind: "successful", result: stored };
   const error = result.error;
   if (error instanceof RetryRequested) {
     return {
@@ -52,7 +66,46 @@ export function decideOutcome(input: OutcomeInput): JobOutcome {
     };
   }
   const traceback = buildTraceback(job, error, contextOf(input));
+  if (inChain(error, InvalidJobPayloadError)) return { kind: "failed", traceback };
   return input.onFailure === "hold" ? { kind: "failed", traceback } : { kind: "exception", traceback };
+}
+
+/**
+ * The value to store for a handler's return value: JSON's own conversion (`undefined` becomes
+ * null, a Date its ISO text). Throws ResultSerializationError for what JSON (or PostgreSQL's
+ * jsonb, which rejects NUL characters) cannot hold.
+ */
+export function toStoredResult(value: unknown): JsonValue {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new ResultSerializationError(`the handler's return value is not JSON-serializable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (text === undefined) {
+    if (value === undefined) return null;
+    throw new ResultSerializationError(`the handler's return value is not JSON-serializable (got a ${typeof value})`);
+  }
+  // An escaped NUL is `\u0000` preceded by an even number of backslashes (`\\u0000` is text).
+  if (/(?:^|[^\\])(?:\\\\)*\\u0000/.test(text)) throw new ResultSerializationError("the handler's return value contains a NUL character, which PostgreSQL's jsonb cannot store");
+  return JSON.parse(text) as JsonValue;
+}
+
+/** Whether `error` or one of its causes is an instance of `type` (cycles cut). */
+function inChain(error: unknown, type: abstract new (...args: never[]) => Error): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current instanceof Error && !seen.has(current)) {
+    const link: Error = current;
+    if (isInstance(link, type)) return true;
+    seen.add(link);
+    current = link.cause;
+  }
+  return false;
+}
+
+function isInstance(value: Error, type: abstract new (...args: never[]) => Error): boolean {
+  return value instanceof type;
 }
 
 function contextOf(input: OutcomeInput): { [key: string]: JsonValue } {

@@ -54,6 +54,8 @@ export class QueueManager<R extends Resources = Resources> {
   readonly #observer: JobObserver;
   readonly #registry = new EntrypointRegistry<R>();
   #session: RunSession<R> | undefined;
+  /** Aborted by a `stop()` that arrives while `run()` is still verifying the schema. */
+  #startup: AbortController | undefined;
 
   constructor(options: QueueManagerOptions<R>) {
     this.repository = options.repository;
@@ -83,9 +85,10 @@ export class QueueManager<R extends Resources = Resources> {
     return this.#session?.running.get(jobId)?.context;
   }
 
-  /** Begin a graceful shutdown; `run()` resolves once it is complete. */
+  /** Begin a graceful shutdown; `run()` resolves once it is complete (also when `run()` is still starting). */
   stop(): void {
     this.#session?.stop();
+    this.#startup?.abort();
   }
 
   /**
@@ -94,10 +97,20 @@ export class QueueManager<R extends Resources = Resources> {
    */
   async run(options: RunOptions = {}): Promise<void> {
     const config = resolveRunOptions(options);
-    if (this.#session) throw new Error("this QueueManager is already running");
-    await this.repository.verifyStructure();
-    const session = new RunSession(this, config, this.#registry, this.#driver, this.#logger, this.#observer);
-    this.#session = session;
+    if (this.#session || this.#startup) throw new Error("this QueueManager is already running");
+    const startup = new AbortController();
+    this.#startup = startup;
+    let session: RunSession<R>;
+    try {
+      await this.repository.verifyStructure();
+      // Results need the extension table: fail at start (SchemaError: run `pgq upgrade`), not per job.
+      if ([...this.#registry.values()].some((registration) => registration.options?.storeResult === true)) await this.repository.verifyResultStorage?.();
+      session = new RunSession(this, config, this.#registry, this.#driver, this.#logger, this.#observer);
+      this.#session = session;
+    } finally {
+      this.#startup = undefined;
+    }
+    if (startup.signal.aborted) session.stop();
     try {
       await session.run();
     } finally {
@@ -210,11 +223,16 @@ class RunSession<R extends Resources> {
   async #claimWhileWorkAndRoom(): Promise<void> {
     if (this.registry.limits.length === 0) return;
     const claimers: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
     const onBacklog = (): void => {
-      if (claimers.length < (this.driver.concurrent ? this.config.concurrentClaims : 1)) claimers.push(this.#claimLoop(onBacklog));
+      if (claimers.length >= (this.driver.concurrent ? this.config.concurrentClaims : 1)) return;
+      // Every claimer's failure is caught here (none may go unhandled); the first is rethrown
+      // once all have settled.
+      claimers.push(this.#claimLoop(onBacklog).catch((error: unknown) => void (failure ??= { error })));
     };
     onBacklog();
     for (let index = 0; index < claimers.length; index += 1) await claimers[index];
+    if (failure) throw failure.error;
   }
 
   async #claimLoop(onBacklog: () => void): Promise<void> {
@@ -309,13 +327,13 @@ class RunSession<R extends Resources> {
     try {
       if (context.signal.aborted) throw context.signal.reason; // canceled before it started
       const run = (): Promise<unknown> => registration.executor.execute(job, context);
-      await (this.observer.around ? this.observer.around(job, run) : run());
-      result = { ok: true };
+      const value = await (this.observer.around ? this.observer.around(job, run) : run());
+      result = { ok: true, value }; // the value matters only to entrypoints that store results
     } catch (error) {
       result = { ok: false, error };
     }
     if (entry.released) return; // shutdown already gave the job back
-    const outcome = decideOutcome({ job, result, signal: context.signal, onFailure: registration.parameters.onFailure, queueManagerId: this.manager.queueManagerId });
+    const outcome = decideOutcome({ job, result, signal: context.signal, onFailure: registration.parameters.onFailure, queueManagerId: this.manager.queueManagerId, storeResult: registration.options?.storeResult === true });
     const durationMs = performance.now() - started;
     if (outcome.kind === "exception" || outcome.kind === "failed") {
       this.logger.error({ jobId: job.id, entrypoint: job.entrypoint, err: result.ok ? undefined : result.error, outcome: outcome.kind }, "job failed");

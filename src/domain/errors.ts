@@ -193,6 +193,52 @@ export class WorkerThreadError extends PgQueuerError {}
  */
 export class CompletionWatcherStateError extends PgQueuerError {}
 
+/** One problem a payload validator reported: a message and the path to the bad value. */
+export interface PayloadIssue {
+  readonly message: string;
+  /** Keys from the payload's root to the bad value (`[]` for the root itself). */
+  readonly path: readonly (string | number)[];
+}
+
+function formatIssues(issues: readonly PayloadIssue[]): string {
+  return issues.map((issue) => `${issue.path.length === 0 ? "(root)" : issue.path.join(".")}: ${issue.message}`).join("; ");
+}
+
+/**
+ * A typed entrypoint's schema rejected the input given to `enqueue` (nothing was written).
+ * `setting` is `payload` (or `inputs[i]` for `enqueueMany`); `issues` lists each problem.
+ */
+export class PayloadValidationError extends InvalidArgumentError {
+  readonly entrypoint: string;
+  readonly issues: readonly PayloadIssue[];
+  constructor(setting: string, entrypoint: string, issues: readonly PayloadIssue[]) {
+    super(setting, `entrypoint '${entrypoint}': invalid input: ${formatIssues(issues)}`);
+    this.entrypoint = entrypoint;
+    this.issues = issues;
+  }
+}
+
+/**
+ * A claimed job's payload did not pass its typed entrypoint's schema (or was not JSON). The
+ * runtime holds such a job as `failed` whatever `onFailure` says: it must never be lost, and
+ * retrying cannot fix it.
+ */
+export class InvalidJobPayloadError extends PgQueuerError {
+  readonly entrypoint: string;
+  readonly issues: readonly PayloadIssue[];
+  constructor(entrypoint: string, issues: readonly PayloadIssue[], options?: { cause?: unknown }) {
+    super(`entrypoint '${entrypoint}': the job's payload is invalid: ${formatIssues(issues)}`, options);
+    this.entrypoint = entrypoint;
+    this.issues = issues;
+  }
+}
+
+/**
+ * A handler of an entrypoint that stores results returned a value JSON cannot hold (a BigInt,
+ * a cycle, a NUL character in text). The job fails with this error instead of storing it.
+ */
+export class ResultSerializationError extends PgQueuerError {}
+
 /** Turn anything thrown into an `Error` (non-errors are wrapped, keeping the value as `cause`). */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;

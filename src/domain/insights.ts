@@ -4,12 +4,17 @@
  *
  * @module
  */
-import type { JobId, JobStatus } from "./types.js";
+import type { JobId, JobStatus, JsonValue } from "./types.js";
 
 /** The latest status of one job, from its newest log row (`jobStatus`). */
 export interface JobStatusEntry {
   readonly id: JobId;
   readonly status: JobStatus;
+}
+
+/** A job's latest status and its stored result (`Queries.jobResults`); result null when none. */
+export interface JobResultEntry extends JobStatusEntry {
+  readonly result: JsonValue | null;
 }
 
 /** Total count of one (entrypoint, status) pair over a window (`throughputSummary`). */

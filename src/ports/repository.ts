@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Job, JobId, TracebackRecord } from "../domain/types.js";
+import type { Job, JobId, JsonValue, TracebackRecord } from "../domain/types.js";
 
 /** An entrypoint a worker can run, with its global concurrency limit (0 = unlimited). */
 export interface EntrypointLimit {
@@ -38,7 +38,11 @@ export interface ClaimRequest {
  * (core/outcome) and written by {@link QueueRepository.recordOutcomes}.
  */
 export type JobOutcome =
-  | { readonly kind: "successful" }
+  /**
+   * `result`: the handler's return value, for entrypoints that store results (`storeResult`);
+   * written to the results extension table with the job's deletion. Absent: nothing stored.
+   */
+  | { readonly kind: "successful"; readonly result?: JsonValue }
   | { readonly kind: "exception"; readonly traceback: TracebackRecord }
   /** Held for requeue (`onFailure: "hold"`): the row stays as `failed`. */
   | { readonly kind: "failed"; readonly traceback: TracebackRecord }
@@ -87,4 +91,9 @@ export interface QueueRepository {
   aggregateLogs(): Promise<void>;
   /** Send a `health_check_event` with this id on the channel. */
   notifyHealthCheck(id: string): Promise<void>;
+  /**
+   * Called at worker start when some entrypoint stores results: throw a SchemaError (run
+   * `pgq upgrade`) when results cannot be stored. Optional: a repository without it stores none.
+   */
+  verifyResultStorage?(): Promise<void>;
 }

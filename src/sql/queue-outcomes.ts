@@ -20,6 +20,17 @@ export interface OutcomeWrite {
   readonly traceback: { readonly [key: string]: JsonValue } | null;
   /** Retry delay in milliseconds (0 for the other kinds). */
   readonly delay: number;
+  /** A successful job's stored result (absent: store none). */
+  readonly result?: JsonValue;
+}
+
+/** Options of {@link recordOutcomesStatement}. */
+export interface OutcomeStatementOptions {
+  /**
+   * The results extension table exists: successes carrying a result insert a results row.
+   * Decided once per worker (a PgQueuer-only database runs the statement without it).
+   */
+  readonly storeResults?: boolean;
 }
 
 /**
@@ -41,7 +52,9 @@ export function wakeEventExpression(channel: string, table: string): string {
         'type', 'table_changed_event')::text)`;
 }
 
-const outcomeText = memoizeBySettings((settings: Settings) => {
+const outcomeTexts = memoizeBySettings((settings: Settings) => ({ plain: buildOutcomeText(settings, false), withResults: buildOutcomeText(settings, true) }));
+
+function buildOutcomeText(settings: Settings, storeResults: boolean): string {
   const n = sqlNames(settings);
   // $1 owner, $2 ids to delete, $3 ids to keep, $4 {"<id>": outcome}, $5 channel, $6 table.
   //
@@ -84,13 +97,31 @@ outcome_log AS (
     SELECT id, (outcome ->> 'kind')::${n.statusType}, entrypoint, priority, NULLIF(outcome -> 'traceback', 'null'::jsonb) FROM removed
     UNION ALL
     SELECT id, status, entrypoint, priority, NULLIF(outcome -> 'traceback', 'null'::jsonb) FROM kept
-)
+)${storeResults ? resultsCte(n.resultsTable) : ""}
 SELECT (SELECT count(*) FROM removed) + (SELECT count(*) FROM kept) AS written,
        (SELECT ${wakeEventExpression("$5", "$6")}
         FROM kept
         WHERE outcome ->> 'kind' = 'released' OR (outcome ->> 'kind' = 'retry' AND (outcome ->> 'delay')::double precision <= 0)
         LIMIT 1) IS NOT NULL AS woke`;
-});
+}
+
+/**
+ * Stored results: only rows the owner-guarded DELETE actually removed as successful, so a job
+ * that was canceled or re-picked meanwhile stores nothing. A data-modifying CTE runs even
+ * though the final SELECT does not read it. A job id seen again (a requeued job run twice)
+ * keeps its latest result.
+ */
+function resultsCte(resultsTable: string): string {
+  return `,
+stored_results AS (
+    INSERT INTO ${resultsTable} (job_id, entrypoint, status, result)
+    SELECT id, entrypoint, 'successful', outcome -> 'result'
+    FROM removed
+    WHERE outcome ->> 'kind' = 'successful' AND (outcome -> 'result') IS NOT NULL
+    ON CONFLICT (job_id) DO UPDATE
+    SET entrypoint = EXCLUDED.entrypoint, status = EXCLUDED.status, result = EXCLUDED.result, created = NOW()
+)`;
+}
 
 const TERMINAL_KINDS: ReadonlySet<OutcomeWriteKind> = new Set(["successful", "exception", "canceled"]);
 
@@ -100,17 +131,18 @@ const TERMINAL_KINDS: ReadonlySet<OutcomeWriteKind> = new Set(["successful", "ex
  * queued again and eligible right away). Unnamed on purpose: the id arrays must be planning
  * constants (see {@link idArrayLiteral}).
  */
-export function recordOutcomesStatement(settings: Settings, queueManagerId: string, outcomes: readonly OutcomeWrite[]): SqlStatement {
+export function recordOutcomesStatement(settings: Settings, queueManagerId: string, outcomes: readonly OutcomeWrite[], options: OutcomeStatementOptions = {}): SqlStatement {
   const n = sqlNames(settings);
   const removed: number[] = [];
   const kept: number[] = [];
-  const byId: Record<string, { kind: OutcomeWriteKind; traceback: OutcomeWrite["traceback"]; delay: number }> = {};
-  for (const { id, kind, traceback, delay } of outcomes) {
+  const byId: Record<string, { kind: OutcomeWriteKind; traceback: OutcomeWrite["traceback"]; delay: number; result?: JsonValue }> = {};
+  for (const { id, kind, traceback, delay, result } of outcomes) {
     (TERMINAL_KINDS.has(kind) ? removed : kept).push(id);
-    byId[String(id)] = { kind, traceback, delay };
+    byId[String(id)] = result === undefined ? { kind, traceback, delay } : { kind, traceback, delay, result };
   }
+  const texts = outcomeTexts(settings);
   return {
-    text: outcomeText(settings),
+    text: options.storeResults === true ? texts.withResults : texts.plain,
     values: [queueManagerId, idArrayLiteral(removed), idArrayLiteral(kept), JSON.stringify(byId), n.channel, n.bare.queueTable],
   };
 }

@@ -16,7 +16,7 @@
 import { InvalidArgumentError } from "../../domain/errors.js";
 import { describe } from "../../domain/durations.js";
 import { serializeEvent } from "../../domain/events.js";
-import type { ActiveWorker, JobDurationStats, JobStatusEntry, QueueAgeStats, StaleJob, TableInfo, ThroughputBucket, ThroughputStats } from "../../domain/insights.js";
+import type { ActiveWorker, JobDurationStats, JobResultEntry, JobStatusEntry, QueueAgeStats, StaleJob, TableInfo, ThroughputBucket, ThroughputStats } from "../../domain/insights.js";
 import type { Settings } from "../../domain/settings.js";
 import type { Job, JobId, LogEntry, LogStatistics, OnConflict, QueueStatistics } from "../../domain/types.js";
 import type { ClaimRequest, OutcomeRecord, WorkProbe } from "../../ports/repository.js";
@@ -178,6 +178,18 @@ export class InMemoryQueries extends Queries {
     return [...this.#store.paused.entries()]
       .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
       .map(([name, pausedAt]) => ({ entrypoint: name, pausedAt }));
+  }
+
+  /** A no-op: the in-memory results table always exists. */
+  override async verifyResultStorage(): Promise<void> {}
+
+  /** See {@link Queries.jobResults}. */
+  override async jobResults(ids: readonly JobId[]): Promise<JobResultEntry[]> {
+    const checked = checkJobIds(ids);
+    return reads.jobStatusRows(this.#store, checked).map((row) => {
+      const entry = rows.toJobStatusEntry(row);
+      return { ...entry, result: this.#store.results.get(entry.id)?.result ?? null };
+    });
   }
 
   /** See {@link Queries.prune}: the same validation and deletions, against the store's clock. */

@@ -184,6 +184,10 @@ export function writeOutcomes(target: QueueTarget, queueManagerId: string, write
     if (!job) continue;
     store.deleteJob(job);
     store.appendLog(job, write.kind as JobStatus, now, write.traceback);
+    // The results table row, as the outcome statement's stored_results CTE writes it.
+    if (write.kind === "successful" && write.result !== undefined) {
+      store.results.set(job.id, { job_id: job.id, entrypoint: job.entrypoint, status: "successful", result: write.result, created: now });
+    }
     written += 1;
   }
   for (const write of writes.filter((item) => !TERMINAL.has(item.kind))) {

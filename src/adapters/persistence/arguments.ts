@@ -125,6 +125,8 @@ function toWrite(id: JobId, outcome: OutcomeRecord["outcome"], field: string): O
   }
   switch (outcome.kind) {
     case "successful":
+      // A result travels only when given: its absence means "store nothing".
+      return outcome.result === undefined ? { id, kind: "successful", traceback: null, delay: 0 } : { id, kind: "successful", traceback: null, delay: 0, result: outcome.result };
     case "released":
       return { id, kind: outcome.kind, traceback: null, delay: 0 };
     case "exception":

@@ -27,6 +27,10 @@ import { aggregateStatement, clearStatisticsStatement } from "../../sql/statisti
 import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
 import { withExtensionTable } from "./extensions.js";
 import { pruneBatchStatement, type PrunedTable } from "../../sql/retention.js";
+import { jobResultsStatement } from "../../sql/results.js";
+import { jobStatusStatement } from "../../sql/queue-management.js";
+import type { JobResultEntry } from "../../domain/insights.js";
+import { missingExtensionError } from "./extensions.js";
 import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkPruneOptions, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
@@ -98,6 +102,8 @@ export type EnqueueInterceptor = <T>(
 export interface QueriesOptions {
   /** See {@link EnqueueInterceptor}; the facade installs the OpenTelemetry producer span here. */
   readonly enqueueInterceptor?: EnqueueInterceptor;
+  /** Refuse payloads larger than this many bytes (a positive integer; default null, no limit). */
+  readonly maxPayloadSize?: number | null;
 }
 
 /** The queue's operations. Construct one per database and settings; it holds no connection state. */
@@ -105,15 +111,34 @@ export class Queries extends QueueReads implements QueueRepository {
   readonly #enqueueInterceptor: EnqueueInterceptor | undefined;
   /** Whether the extension state table exists; detected once, again at each worker start. */
   #stateTable: Promise<boolean> | undefined;
+  /** Whether the results extension table exists; detected like {@link #stateTable}. */
+  #resultsTable: Promise<boolean> | undefined;
 
   /**
    * @param driver the connection port.
    * @param settings resolved settings; by default from the `PGQUEUER_*` environment.
    * @param options an enqueue interceptor (tracing).
    */
+  readonly #maxPayloadSize: number | null;
+
   constructor(driver: Driver, settings?: Settings, options: QueriesOptions = {}) {
     super(driver, settings);
     this.#enqueueInterceptor = options.enqueueInterceptor;
+    const max = options.maxPayloadSize ?? null;
+    if (max !== null && (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1)) {
+      throw new InvalidArgumentError("maxPayloadSize", `must be a positive integer number of bytes or null, got ${describe(max)}`);
+    }
+    this.#maxPayloadSize = max;
+  }
+
+  /** Refuse oversized payloads before any SQL runs. */
+  #checkPayloadSizes(records: readonly EnqueueRecord[], path: (index: number) => string): void {
+    const max = this.#maxPayloadSize;
+    if (max === null) return;
+    records.forEach((record, index) => {
+      const size = record.payload === null ? 0 : Buffer.byteLength(record.payload, "base64");
+      if (size > max) throw new InvalidArgumentError(path(index), `is ${size} bytes, which exceeds maxPayloadSize ${max}`);
+    });
   }
 
   /** The NOTIFY channel of this queue. */
@@ -136,6 +161,7 @@ export class Queries extends QueueReads implements QueueRepository {
       { entrypoint, payload, priority: options.priority, executeAfter: options.executeAfter, dedupeKey: options.dedupeKey, headers: options.headers },
       (field) => field,
     );
+    this.#checkPayloadSizes([record], () => "payload");
     const [id] = await this.#insert([record], checkOnConflict(options.onConflict), options.connection);
     return id ?? null;
   }
@@ -153,6 +179,7 @@ export class Queries extends QueueReads implements QueueRepository {
   async enqueueMany(jobs: readonly EnqueueJob[], options: EnqueueManyOptions = {}): Promise<(JobId | null)[]> {
     checkOptions(options);
     const records = normalizeBatch(jobs);
+    this.#checkPayloadSizes(records, (index) => `jobs[${index}].payload`);
     return this.#insert(records, checkOnConflict(options.onConflict), options.connection);
   }
 
@@ -218,7 +245,10 @@ export class Queries extends QueueReads implements QueueRepository {
     const owner = checkQueueManagerId(queueManagerId);
     const writes = checkOutcomes(outcomes);
     if (writes.length === 0) return;
-    await this.driver.query(recordOutcomesStatement(this.settings, owner, writes));
+    // Results are written only when the table exists (a PgQueuer-only database has none;
+    // workers that store results refuse to start there, see verifyResultStorage).
+    const storeResults = writes.some((write) => write.result !== undefined) && (await this.#hasResultsTable());
+    await this.driver.query(recordOutcomesStatement(this.settings, owner, writes, { storeResults }));
   }
 
   /** Refresh the heartbeat of the jobs still `picked` by `queueManagerId` (no NOTIFY). */
@@ -254,8 +284,42 @@ export class Queries extends QueueReads implements QueueRepository {
     await this.schema.verifyStructure();
     // A worker decides here whether its claims honour paused entrypoints: a PgQueuer-only
     // database has no state table, and then the plain claim runs.
-    this.#stateTable = this.schema.extensionTables().then((tables) => tables.entrypointStateTable);
-    await this.#stateTable;
+    const tables = this.schema.extensionTables();
+    this.#stateTable = tables.then((found) => found.entrypointStateTable);
+    this.#resultsTable = tables.then((found) => found.resultsTable);
+    await tables;
+  }
+
+  /** Throw a SchemaError (run `pgq upgrade`) when the results table is missing; see {@link QueueRepository.verifyResultStorage}. */
+  async verifyResultStorage(): Promise<void> {
+    if (!(await this.#hasResultsTable())) throw missingExtensionError(this.settings, "resultsTable", "storing job results (storeResult)");
+  }
+
+  /**
+   * The latest status of each job that has a log row, with its stored result (null when the
+   * job stored none, or the results table does not exist), in one statement, by id.
+   * Results expire with `prune`.
+   */
+  async jobResults(ids: readonly JobId[]): Promise<JobResultEntry[]> {
+    const checked = checkJobIds(ids);
+    if (checked.length === 0) return [];
+    if (!(await this.#hasResultsTable())) {
+      const statuses = await this.driver.query<{ job_id: number; status: JobResultEntry["status"] }>(jobStatusStatement(this.settings, checked));
+      return statuses.map((row) => ({ id: Number(row.job_id), status: row.status, result: null }));
+    }
+    const rows = await this.driver.query<{ job_id: number; status: JobResultEntry["status"]; result: JobResultEntry["result"] | undefined }>(jobResultsStatement(this.settings, checked));
+    return rows.map((row) => ({ id: Number(row.job_id), status: row.status, result: row.result ?? null }));
+  }
+
+  #hasResultsTable(): Promise<boolean> {
+    this.#resultsTable ??= this.schema.extensionTables().then(
+      (tables) => tables.resultsTable,
+      (error: unknown) => {
+        this.#resultsTable = undefined;
+        throw error;
+      },
+    );
+    return this.#resultsTable;
   }
 
   #hasStateTable(): Promise<boolean> {
