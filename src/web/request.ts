@@ -79,18 +79,22 @@ export function parseJobId(raw: string, name = "id"): number {
 }
 
 /**
- * The url-encoded form of a POST. When a framework already parsed the body (`req.body`, e.g.
- * `express.urlencoded()`), that is used, since the stream has been consumed.
+ * The url-encoded form of a POST. When a framework already consumed the stream and parsed the
+ * body (`req.body`, e.g. `express.urlencoded()`), that is used. A `req.body` set by a parser
+ * that did not read the stream (`express.json()` leaves `{}` for other content types) is
+ * ignored and the stream read here.
  */
 export async function readForm(request: IncomingMessage & { body?: unknown }): Promise<URLSearchParams> {
   const parsed = request.body;
-  if (typeof parsed === "object" && parsed !== null && !Buffer.isBuffer(parsed)) {
+  if (request.readableEnded && typeof parsed === "object" && parsed !== null && !Buffer.isBuffer(parsed)) {
     const form = new URLSearchParams();
     for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
       for (const item of Array.isArray(value) ? value : [value]) if (typeof item === "string") form.append(key, item);
     }
     return form;
   }
+  // A raw or text body parser consumed the stream but kept the bytes.
+  if (request.readableEnded && (typeof parsed === "string" || Buffer.isBuffer(parsed))) return new URLSearchParams(parsed.toString());
   const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type !== "" && type !== "application/x-www-form-urlencoded") {
     throw new InvalidArgumentError("content-type", `must be application/x-www-form-urlencoded, got ${JSON.stringify(type)}`);

@@ -75,7 +75,7 @@ describeEachBackend("mounting the dashboard handler", (db) => {
     expect((await fetch(`${origin}/elsewhere`)).status).toBe(404);
   });
 
-  it("Express: the prefix is found from req.originalUrl, and actions work with or without a body parser", async (context) => {
+  it("Express: the prefix is found from req.originalUrl, and actions work with or without body parsers in front", async (context) => {
     // Express comes with the MCP SDK's dependencies; without it there is nothing to test.
     let expressModule: { default: any };
     try {
@@ -89,12 +89,14 @@ describeEachBackend("mounting the dashboard handler", (db) => {
     const app = express();
     app.use("/admin/queue", handler);
     app.use("/parsed", express.urlencoded({ extended: false }), handler);
+    app.use("/jsonfirst", express.json(), handler); // leaves req.body without reading a form
+    app.use("/textfirst", express.text({ type: "*/*" }), handler); // keeps the raw text
     const server: Server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     cleanups.push(() => closeServer(server));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const mount of ["/admin/queue", "/parsed"]) {
-      const [id] = await holdFailingJobs(db(), `express_${mount.slice(1, 7)}`);
+    for (const mount of ["/admin/queue", "/parsed", "/jsonfirst", "/textfirst"]) {
+      const [id] = await holdFailingJobs(db(), `express_${mount.slice(1)}`);
       const session = new Session(`${origin}${mount}/`);
       const page = await (await session.get("failures")).text();
       expect(page).toContain(`action="${mount}/jobs/requeue"`);
