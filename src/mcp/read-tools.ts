@@ -22,10 +22,12 @@ const limitArgument = (fallback: number) => z.number().int().min(1).max(1000).op
 export const READ_TOOL_NAMES = [
   "queue_overview",
   "queue_size",
-  "list_jobs",
+  "queue_table_info",
   "failed_jobs",
   "job_detail",
-  "throughput",
+  "queue_log",
+  "queue_stats",
+  "throughput_summary",
   "job_durations",
   "entrypoint_stats",
   "queue_age",
@@ -62,9 +64,9 @@ export function registerReadTools(server: McpServer, insights: DashboardInsights
   );
 
   server.registerTool(
-    "list_jobs",
+    "queue_table_info",
     {
-      title: "List jobs",
+      title: "Jobs in the queue table",
       description: "Jobs in the queue table, highest priority first then oldest id. Status: active (queued + picked, default), queued, picked or failed (held).",
       inputSchema: {
         status: z.enum(["active", "queued", "picked", "failed"]).optional(),
@@ -116,7 +118,29 @@ export function registerReadTools(server: McpServer, insights: DashboardInsights
   );
 
   server.registerTool(
-    "throughput",
+    "queue_log",
+    {
+      title: "Queue log",
+      description: "The newest log rows (one per status change of a job: queued, picked, successful, exception, canceled, deleted, failed), newest first, with tracebacks.",
+      inputSchema: { limit: limitArgument(100) },
+      annotations: READ_ONLY,
+    },
+    async ({ limit }) => jsonResult((await insights.recentLog(limit ?? 100)).map(logEntryJson)),
+  );
+
+  server.registerTool(
+    "queue_stats",
+    {
+      title: "Statistics rows",
+      description: "Per-second outcome counts (entrypoint, priority, status, count), newest first, after folding the log into statistics; optionally only within the period.",
+      inputSchema: { period: historyArgument, limit: limitArgument(50) },
+      annotations: READ_ONLY,
+    },
+    async ({ period, limit }) => jsonResult(await queries.logStatistics({ limit: limit ?? 50, last: parseIsoDuration(period, "period") })),
+  );
+
+  server.registerTool(
+    "throughput_summary",
     {
       title: "Throughput",
       description: "Finished and logged jobs per (entrypoint, status) within the window (statistics are folded from the log first).",

@@ -1,12 +1,14 @@
 /**
  * Statements only the web dashboard and the MCP server need (CATALOGUE §28–§30): the health
- * probe, deleting held jobs by id, and the newest traceback of each listed job. Everything else they show comes from the shared reads in
+ * probe, deleting held jobs by id, the newest traceback of each listed job, and the newest log
+ * rows (a bounded read: the log can hold millions). Everything else they show comes from the shared reads in
  * insights.ts, queue-management.ts and statistics.ts.
  *
  * @module
  */
 import type { Settings } from "../domain/settings.js";
 import { sqlNames } from "./identifiers.js";
+import { LOG_COLUMNS } from "./queue-management.js";
 import { idArrayLiteral, memoizeBySettings, type SqlStatement } from "./statement.js";
 
 const texts = memoizeBySettings((settings: Settings) => {
@@ -27,6 +29,7 @@ deleted_log AS (
     SELECT id, 'deleted', entrypoint, priority FROM removed
 )
 SELECT COALESCE(jsonb_agg(id ORDER BY id), '[]'::jsonb) AS ids FROM removed`,
+    recentLog: `SELECT ${LOG_COLUMNS} FROM ${n.queueTableLog} ORDER BY created DESC, id DESC LIMIT $1`,
     latestTracebacks: `SELECT DISTINCT ON (job_id) job_id, traceback
 FROM ${n.queueTableLog}
 WHERE job_id = ANY ($1::bigint[]) AND traceback IS NOT NULL
@@ -47,4 +50,9 @@ export function deleteHeldJobsStatement(settings: Settings, ids: readonly number
 /** Rows `{ job_id, traceback }`: the newest log row carrying a traceback, per listed job. */
 export function latestTracebacksStatement(settings: Settings, ids: readonly number[]): SqlStatement {
   return { text: texts(settings).latestTracebacks, values: [idArrayLiteral(ids)] };
+}
+
+/** The newest `limit` log rows, newest first. */
+export function recentLogStatement(settings: Settings, limit: number): SqlStatement {
+  return { text: texts(settings).recentLog, values: [limit] };
 }

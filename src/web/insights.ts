@@ -11,17 +11,17 @@
  * @module
  */
 import type { Queries } from "../adapters/persistence/queries.js";
-import { tracebackFromJson } from "../adapters/persistence/rows.js";
+import { toLogEntry, tracebackFromJson } from "../adapters/persistence/rows.js";
 import type { ScheduleQueries } from "../adapters/persistence/schedule-queries.js";
 import type { SchemaManager, SchemaReport } from "../adapters/persistence/schema-manager.js";
-import { checkJobId, checkJobIds } from "../adapters/persistence/arguments.js";
+import { checkCount, checkJobId, checkJobIds } from "../adapters/persistence/arguments.js";
 import type { ActiveWorker, StaleJob, TableInfo, ThroughputBucket, ThroughputStats } from "../domain/insights.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { Settings } from "../domain/settings.js";
 import type { Durability, Job, JobId, JobStatus, LogEntry, QueueStatistics, Schedule, TracebackRecord } from "../domain/types.js";
 import type { Driver } from "../ports/driver.js";
 import { sqlNames } from "../sql/identifiers.js";
-import { dashboardHealthStatement, deleteHeldJobsStatement, latestTracebacksStatement } from "../sql/dashboard.js";
+import { dashboardHealthStatement, deleteHeldJobsStatement, latestTracebacksStatement, recentLogStatement } from "../sql/dashboard.js";
 import { unloggedTables } from "../sql/schema.js";
 import { foldThroughput } from "./series.js";
 
@@ -279,6 +279,12 @@ export class DashboardInsights {
       if (record !== null) found.set(Number(row.job_id), record);
     }
     return found;
+  }
+
+  /** The newest `limit` log rows (every status), newest first. */
+  async recentLog(limit = 100): Promise<LogEntry[]> {
+    const rows = await this.#sources.driver.query(recentLogStatement(this.settings, checkCount(limit, "limit")));
+    return rows.map(toLogEntry);
   }
 
   /** Workers owning picked jobs, and picked jobs whose heartbeat is older than `staleAfter` ms (default 5 min). */

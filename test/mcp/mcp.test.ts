@@ -47,7 +47,7 @@ describeEachBackend("MCP server (read-only)", (db) => {
   });
 
   it("answers empty lists and zero totals on an empty queue", async () => {
-    for (const name of ["queue_size", "list_jobs", "failed_jobs", "queue_age", "active_workers", "stale_jobs", "exception_logs", "schedules", "throughput", "job_durations", "entrypoint_stats"]) {
+    for (const name of ["queue_size", "queue_table_info", "queue_log", "queue_stats", "failed_jobs", "queue_age", "active_workers", "stale_jobs", "exception_logs", "schedules", "throughput_summary", "job_durations", "entrypoint_stats"]) {
       expect(await callTool(mcp.client, name), name).toEqual([]);
     }
     expect(await callTool(mcp.client, "queue_overview")).toMatchObject({ queued: 0, picked: 0, failed: 0, activeWorkers: 0, oldestQueuedAge: null, exceptionsRecent: 0, backlog: [] });
@@ -63,11 +63,11 @@ describeEachBackend("MCP server (read-only)", (db) => {
     expect(sizes.reduce((total, row) => total + row.count, 0)).toBe(3);
     expect(sizes.filter((row) => row.entrypoint === "mail").map((row) => row.priority).sort()).toEqual([1, 9]);
 
-    const jobs = await callTool<{ id: number; payload: { kind: string; preview: string } }[]>(mcp.client, "list_jobs", { entrypoint: "mail" });
+    const jobs = await callTool<{ id: number; payload: { kind: string; preview: string } }[]>(mcp.client, "queue_table_info", { entrypoint: "mail" });
     expect(jobs.map((job) => job.id)).toEqual([high, low]);
     expect(jobs[0]?.payload).toMatchObject({ kind: "binary", preview: "ff 01" });
     expect(jobs[1]?.payload).toMatchObject({ kind: "json", preview: '{\n  "to": "x"\n}' });
-    expect(await callTool(mcp.client, "list_jobs", { limit: 1, offset: 2 })).toMatchObject([{ id: other }]);
+    expect(await callTool(mcp.client, "queue_table_info", { limit: 1, offset: 2 })).toMatchObject([{ id: other }]);
 
     const ages = await callTool<{ entrypoint: string; queuedCount: number }[]>(mcp.client, "queue_age");
     expect(ages.map((row) => [row.entrypoint, row.queuedCount])).toEqual([["mail", 2], ["resize", 1]]);
@@ -84,21 +84,31 @@ describeEachBackend("MCP server (read-only)", (db) => {
     expect(detail.history.map((entry) => entry.status)).toEqual(["queued", "picked", "failed"]);
     expect(detail.history.at(-1)?.traceback).toMatchObject({ exceptionType: "TypeError" });
     expect(await toolError(mcp.client, "job_detail", { id: 987_654_321 })).toMatch(/no job 987654321/);
+    const log = await callTool<{ jobId: number; status: string }[]>(mcp.client, "queue_log", { limit: 2 });
+    expect(log.map((entry) => [entry.jobId, entry.status])).toEqual([
+      [id, "failed"],
+      [id, "picked"],
+    ]);
+    const exceptions = await callTool<{ jobId: number }[]>(mcp.client, "exception_logs");
+    expect(exceptions).toEqual([]); // a held job logs `failed`, not `exception`
   });
 
   it("reports throughput, durations and per-entrypoint statistics after work finished", async () => {
     await drainSuccessfully(db(), "reports", 3);
     await holdFailingJobs(db(), "reports_fail", 1);
-    const throughput = await callTool<{ entrypoint: string; status: string; totalCount: number }[]>(mcp.client, "throughput", { window: "P1D" });
+    const throughput = await callTool<{ entrypoint: string; status: string; totalCount: number }[]>(mcp.client, "throughput_summary", { window: "P1D" });
     expect(throughput.find((row) => row.entrypoint === "reports" && row.status === "successful")?.totalCount).toBe(3);
+    const stats = await callTool<{ entrypoint: string; status: string; count: number }[]>(mcp.client, "queue_stats", { period: "PT1H", limit: 100 });
+    expect(stats.filter((row) => row.entrypoint === "reports" && row.status === "successful").reduce((sum, row) => sum + row.count, 0)).toBe(3);
+    expect(await toolError(mcp.client, "queue_stats", { period: "yesterday" })).toMatch(/period: Cannot parse duration/);
     const durations = await callTool<{ entrypoint: string; completed: number }[]>(mcp.client, "job_durations");
     expect(durations.find((row) => row.entrypoint === "reports")?.completed).toBe(3);
-    const stats = await callTool<{ entrypoint: string; failureRate: number | null; sparkline: number[]; failed: number }[]>(mcp.client, "entrypoint_stats", { window: "PT1H" });
-    const reports = stats.find((row) => row.entrypoint === "reports");
+    const perEntrypoint = await callTool<{ entrypoint: string; failureRate: number | null; sparkline: number[]; failed: number }[]>(mcp.client, "entrypoint_stats", { window: "PT1H" });
+    const reports = perEntrypoint.find((row) => row.entrypoint === "reports");
     expect(reports?.failureRate).toBe(0);
     expect(reports?.sparkline).toHaveLength(30);
     expect(reports?.sparkline.reduce((sum, value) => sum + value, 0)).toBe(3);
-    expect(stats.find((row) => row.entrypoint === "reports_fail")).toMatchObject({ failureRate: 1, failed: 1 });
+    expect(perEntrypoint.find((row) => row.entrypoint === "reports_fail")).toMatchObject({ failureRate: 1, failed: 1 });
   });
 
   it("reports active workers and stale jobs", async () => {
@@ -126,11 +136,11 @@ describeEachBackend("MCP server (read-only)", (db) => {
   });
 
   it("rejects bad arguments with a message naming them, and has no write tools", async () => {
-    expect(await toolError(mcp.client, "throughput", { window: "1 hour" })).toMatch(/Cannot parse duration/);
+    expect(await toolError(mcp.client, "throughput_summary", { window: "1 hour" })).toMatch(/Cannot parse duration/);
     expect(await toolError(mcp.client, "queue_overview", { window: "PT0S" })).toMatch(/Duration must be positive/);
     expect(await toolError(mcp.client, "stale_jobs", { threshold: "soon" })).toMatch(/threshold: Cannot parse duration/);
     expect(await toolError(mcp.client, "job_detail", { id: 0 })).toMatch(/expected number to be >=1 at id/);
-    expect(await toolError(mcp.client, "list_jobs", { status: "done" })).toMatch(/expected one of .* at status/);
+    expect(await toolError(mcp.client, "queue_table_info", { status: "done" })).toMatch(/expected one of .* at status/);
     expect(await toolError(mcp.client, "requeue_jobs", { ids: [1] })).toMatch(/Tool requeue_jobs not found/);
   });
 });
