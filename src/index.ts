@@ -119,7 +119,7 @@ export { ScheduleQueries } from "./adapters/persistence/schedule-queries.js";
 export { SchemaManager } from "./adapters/persistence/schema-manager.js";
 
 // Queue operations (enqueue, claim, outcomes, management, reads).
-export { Queries, type EnqueueJob, type EnqueueManyOptions, type EnqueueOptions, type JobPayload } from "./adapters/persistence/queries.js";
+export { Queries, type EnqueueJob, type EnqueueManyOptions, type EnqueueOptions, type JobPayload, type PruneOptions, type PruneResult } from "./adapters/persistence/queries.js";
 export type { BrowseQueueOptions, ListFailedJobsOptions, LogStatisticsOptions, SortOrder, WindowOptions } from "./adapters/persistence/queue-reads.js";
 export type {
   ActiveWorker,
@@ -147,3 +147,18 @@ export { createConsoleLogger, type ConsoleLoggerOptions, type ConsoleLogLevel } 
 
 // `pgq run <module>[:export]`: the shape of the worker factory a module exports.
 export type { FactoryContext, WorkerFactory } from "./cli/supervisor.js";
+
+// Beyond PgQueuer (docs/beyond-pgqueuer.md): typed tasks, job results, scheduled retention.
+export {
+  defineEntrypoint,
+  TypedEntrypoint,
+  type EntrypointHost,
+  type TypedEnqueueManyOptions,
+  type TypedEntrypointOptions,
+  type TypedHandler,
+} from "./typed/define-entrypoint.js";
+export { InvalidJobPayloadError, PayloadValidationError, ResultSerializationError, type PayloadIssue } from "./domain/errors.js";
+export type { JobCompletion } from "./core/completion-watcher.js";
+export type { JobResultEntry } from "./domain/insights.js";
+export { enqueueAndWait, type EnqueueAndWaitOptions, type EnqueueAndWaitResult, type EnqueueAndWaitTarget } from "./enqueue-and-wait.js";
+export { pruneSchedule, type PruneScheduleOptions } from "./prune-schedule.js";
