@@ -28,9 +28,10 @@ export interface OutcomeInput {
  * 1. canceled wins over everything (the job was canceled; whatever the handler did is moot);
  * 2. a ShutdownError, thrown or as the abort reason of a failed job, releases the job to the queue;
  * 3. success;
- * 4. RetryRequested re-queues (regardless of onFailure);
- * 5. an invalid typed payload (InvalidJobPayloadError anywhere in the cause chain) is held
- *    as `failed` whatever onFailure says: it must not be lost, and no retry can fix it;
+ * 4. an invalid typed payload (InvalidJobPayloadError anywhere in the cause chain, also inside
+ *    a RetryRequested) is held as `failed` whatever onFailure says: it must not be lost, and
+ *    no retry can fix it;
+ * 5. RetryRequested re-queues (regardless of onFailure);
  * 6. any other error: `exception`, or `failed` (held) with `onFailure: "hold"`.
  * A success whose value cannot be stored as JSON (storeResult) fails with ResultSerializationError.
  */
@@ -53,6 +54,9 @@ export function decideOutcome(input: OutcomeInput): JobOutcome {
   }
   if (result.ok) return stored === undefined ? { kind: "successful" } : { kind: "successful", result: stored };
   const error = result.error;
+  // Before RetryRequested: a database retry executor wraps every error in one, and a retry
+  // cannot fix a payload.
+  if (inChain(error, InvalidJobPayloadError)) return { kind: "failed", traceback: buildTraceback(job, error, contextOf(input)) };
   if (error instanceof RetryRequested) {
     return {
       kind: "retry",
@@ -66,7 +70,6 @@ export function decideOutcome(input: OutcomeInput): JobOutcome {
     };
   }
   const traceback = buildTraceback(job, error, contextOf(input));
-  if (inChain(error, InvalidJobPayloadError)) return { kind: "failed", traceback };
   return input.onFailure === "hold" ? { kind: "failed", traceback } : { kind: "exception", traceback };
 }
 
