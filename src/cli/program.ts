@@ -13,6 +13,7 @@ import { registerInspectCommands } from "./commands/inspect.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommands } from "./commands/schema.js";
+import { registerServerCommands } from "./commands/servers.js";
 import { registerSqlCommands } from "./commands/sql.js";
 import { CliContext, DEFAULT_DATA_DIR, type CliIo, type GlobalOptions } from "./context.js";
 import { describeError, EXIT, exitCodeFor, oneLine } from "./errors.js";
@@ -72,6 +73,7 @@ export function buildProgram(context: CliContext): Command {
   registerRunCommand(program, context);
   registerEntrypointStateCommands(program, context);
   registerPruneCommand(program, context);
+  registerServerCommands(program, context);
   return program;
 }
 
