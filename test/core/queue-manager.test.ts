@@ -255,6 +255,15 @@ describeEachBackend("QueueManager", (db) => {
     expect(pgq.queueManager.isRunning).toBe(false);
   });
 
+  it("stop() called while run() is still starting is not lost", async () => {
+    const pgq = makeQueue(db());
+    pgq.entrypoint(uniqueName("early"), async () => undefined);
+    const running = pgq.run({ dequeueTimeout: 120_000 });
+    pgq.stop(); // run() is still verifying the schema
+    await within(running, 10_000, "an early stop must end the run");
+    expect(pgq.queueManager.isRunning).toBe(false);
+  });
+
   it("respects maxConcurrentTasks: never more running at once than the cap", async () => {
     const pgq = makeQueue(db());
     const ep = uniqueName("cap");

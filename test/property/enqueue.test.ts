@@ -114,9 +114,21 @@ describeEachBackend("enqueue under arbitrary input", (db) => {
     expect(row!.count).toBeGreaterThanOrEqual(40);
   });
 
-  // Needs `new Queries(driver, settings, { maxPayloadSize })` and the facade option
-  // `maxPayloadSize`: a payload longer than the limit (bytes, after UTF-8 encoding) must fail
-  // with InvalidArgumentError("payload" or "jobs[i].payload", "... exceeds maxPayloadSize ...")
-  // before any SQL, and the limit itself must be validated (a positive integer or null).
-  it.todo("payloads over maxPayloadSize are rejected with an InvalidArgumentError naming the limit, writing nothing");
+  it("payloads over maxPayloadSize are rejected with an InvalidArgumentError naming the limit, writing nothing", async () => {
+    const limited = new Queries(db().driver, db().settings, { maxPayloadSize: 8 });
+    const n = sqlNames(db().settings);
+    const count = async (): Promise<number> =>
+      (await db().driver.query<{ count: number }>({ text: `SELECT count(*)::int AS count FROM ${n.queueTable}` }))[0]!.count;
+    const before = await count();
+    await expect(limited.enqueue("alpha", "123456789")).rejects.toThrow(/payload: is 9 bytes, which exceeds maxPayloadSize 8/);
+    await expect(limited.enqueue("alpha", "ééééé")).rejects.toThrow(/10 bytes/); // bytes after UTF-8, not characters
+    const error = await limited.enqueueMany([{ entrypoint: "alpha", payload: "ok" }, { entrypoint: "alpha", payload: Buffer.alloc(9) }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PgQueuerError);
+    expect((error as { setting: string }).setting).toBe("jobs[1].payload");
+    expect(await count()).toBe(before);
+    expect(await limited.enqueue("alpha", "12345678")).toBeGreaterThan(0); // exactly the limit is fine
+    for (const bad of [0, -1, 1.5, Number.NaN, "8"]) {
+      expect(() => new Queries(db().driver, db().settings, { maxPayloadSize: bad as never })).toThrow(/maxPayloadSize/);
+    }
+  });
 });
