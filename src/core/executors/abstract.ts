@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { InvalidExecutorFactoryError } from "../../domain/errors.js";
 import type { Job, OnFailure } from "../../domain/types.js";
 import type { Context, EntrypointHandler, Resources } from "../context.js";
+import { looksLikeExecutor, resolveExecutorFactory } from "../executor-factory.js";
 
 /** What an executor is built from: the entrypoint's registration. */
 export interface EntrypointExecutorParameters<R extends Resources = Resources> {
@@ -61,17 +61,9 @@ export type ExecutorFactoryFunction<R extends Resources = Resources> = (paramete
 /** What `executorFactory` accepts: the executor class itself, or a factory function. */
 export type ExecutorFactory<R extends Resources = Resources> = ExecutorClass<R> | ExecutorFactoryFunction<R>;
 
-/** True when `value` is a class deriving from {@link AbstractEntrypointExecutor}. */
-function isExecutorClass(value: unknown): value is ExecutorClass {
-  return typeof value === "function" && value.prototype instanceof AbstractEntrypointExecutor;
-}
-
 /** True when `value` can serve as an executor (a subclass instance, or anything with `execute`). */
 export function isExecutor(value: unknown): value is AbstractEntrypointExecutor {
-  return (
-    value instanceof AbstractEntrypointExecutor ||
-    (typeof value === "object" && value !== null && typeof (value as { execute?: unknown }).execute === "function")
-  );
+  return looksLikeExecutor(value, AbstractEntrypointExecutor);
 }
 
 /**
@@ -81,22 +73,10 @@ export function isExecutor(value: unknown): value is AbstractEntrypointExecutor 
  * neither an executor class nor a function, or returns something that is not an executor.
  */
 export function buildExecutor<R extends Resources>(parameters: EntrypointExecutorParameters<R>, factory: unknown): AbstractEntrypointExecutor<R> {
-  if (factory === undefined) return new EntrypointExecutor(parameters);
-  if (isExecutorClass(factory)) return new factory(parameters as EntrypointExecutorParameters) as AbstractEntrypointExecutor<R>;
-  if (typeof factory !== "function") {
-    throw new InvalidExecutorFactoryError(parameters.name, `executorFactory must be an executor class or a function (parameters) => executor, got ${typeof factory}`);
-  }
-  let executor: unknown;
-  try {
-    executor = (factory as ExecutorFactoryFunction<R>)(parameters);
-  } catch (error) {
-    if (error instanceof TypeError && /class constructor/i.test(error.message)) {
-      throw new InvalidExecutorFactoryError(parameters.name, "executorFactory is a class that does not extend AbstractEntrypointExecutor");
-    }
-    throw error;
-  }
-  if (!isExecutor(executor)) {
-    throw new InvalidExecutorFactoryError(parameters.name, "executorFactory returned something that is not an executor (no execute(job, context) method)");
-  }
-  return executor as AbstractEntrypointExecutor<R>;
+  return resolveExecutorFactory<EntrypointExecutorParameters<R>, AbstractEntrypointExecutor<R>>(
+    { base: AbstractEntrypointExecutor, createDefault: (p) => new EntrypointExecutor(p), noun: "executor", signature: "execute(job, context)" },
+    parameters.name,
+    parameters,
+    factory,
+  );
 }

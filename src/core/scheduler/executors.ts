@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { CronExpressionError, InvalidExecutorFactoryError } from "../../domain/errors.js";
+import { CronExpressionError } from "../../domain/errors.js";
 import type { Schedule } from "../../domain/types.js";
 import type { Resources } from "../context.js";
 import { CronSchedule } from "../cron.js";
+import { looksLikeExecutor, resolveExecutorFactory } from "../executor-factory.js";
 
 /** What a schedule handler receives besides its schedule row. */
 export interface ScheduleContext<R extends Resources = Resources> {
@@ -87,16 +88,9 @@ export type ScheduleExecutorFactoryFunction<R extends Resources = Resources> = (
 /** What `executorFactory` accepts for schedules: the executor class itself, or a factory function. */
 export type ScheduleExecutorFactory<R extends Resources = Resources> = ScheduleExecutorClass<R> | ScheduleExecutorFactoryFunction<R>;
 
-function isScheduleExecutorClass(value: unknown): value is ScheduleExecutorClass {
-  return typeof value === "function" && value.prototype instanceof AbstractScheduleExecutor;
-}
-
 /** True when `value` can serve as a schedule executor (a subclass instance, or anything with `execute`). */
 export function isScheduleExecutor(value: unknown): value is AbstractScheduleExecutor {
-  return (
-    value instanceof AbstractScheduleExecutor ||
-    (typeof value === "object" && value !== null && typeof (value as { execute?: unknown }).execute === "function")
-  );
+  return looksLikeExecutor(value, AbstractScheduleExecutor);
 }
 
 /**
@@ -106,22 +100,10 @@ export function isScheduleExecutor(value: unknown): value is AbstractScheduleExe
  * neither an executor class nor a function, or returns something that is not an executor.
  */
 export function buildScheduleExecutor<R extends Resources>(parameters: ScheduleExecutorParameters<R>, factory: unknown): AbstractScheduleExecutor<R> {
-  if (factory === undefined) return new ScheduleExecutor(parameters);
-  if (isScheduleExecutorClass(factory)) return new factory(parameters as ScheduleExecutorParameters) as AbstractScheduleExecutor<R>;
-  if (typeof factory !== "function") {
-    throw new InvalidExecutorFactoryError(parameters.entrypoint, `executorFactory must be a schedule executor class or a function (parameters) => executor, got ${typeof factory}`);
-  }
-  let executor: unknown;
-  try {
-    executor = (factory as ScheduleExecutorFactoryFunction<R>)(parameters);
-  } catch (error) {
-    if (error instanceof TypeError && /class constructor/i.test(error.message)) {
-      throw new InvalidExecutorFactoryError(parameters.entrypoint, "executorFactory is a class that does not extend AbstractScheduleExecutor");
-    }
-    throw error;
-  }
-  if (!isScheduleExecutor(executor)) {
-    throw new InvalidExecutorFactoryError(parameters.entrypoint, "executorFactory returned something that is not a schedule executor (no execute(schedule, context) method)");
-  }
-  return executor as AbstractScheduleExecutor<R>;
+  return resolveExecutorFactory<ScheduleExecutorParameters<R>, AbstractScheduleExecutor<R>>(
+    { base: AbstractScheduleExecutor, createDefault: (p) => new ScheduleExecutor(p), noun: "schedule executor", signature: "execute(schedule, context)" },
+    parameters.entrypoint,
+    parameters,
+    factory,
+  );
 }
