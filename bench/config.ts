@@ -106,6 +106,9 @@ export const PGQUEUER_VARIANTS: Readonly<Record<string, PgQueuerVariant>> = {
   autovac: { description: "`pgq autovac` storage parameters (fillfactor 70, eager autovacuum)", autovac: true },
 };
 
+/** The second batch size the PGlite scenario measures. */
+export const PGLITE_LARGE_BATCH = 500;
+
 /** Steady runs fold the log into statistics on a shorter period, so its cost is in the number. */
 export const PGQUEUER_STEADY_AGGREGATION = 5_000;
 

@@ -22,7 +22,7 @@ export type ChildTask =
   | (Target & { readonly kind: "worker"; readonly mode: WorkerMode; readonly expected: number })
   | (Target & { readonly kind: "steady-producer"; readonly duration: number; readonly batchSize: number })
   | (Target & { readonly kind: "latency-producer"; readonly count: number; readonly gap: number })
-  | { readonly kind: "pglite-drain"; readonly jobs: number; readonly enqueueBatchSize: number };
+  | { readonly kind: "pglite-drain"; readonly jobs: number; readonly enqueueBatchSize: number; readonly batchSize: number };
 
 /** What a worker process is measuring. */
 export type WorkerMode = "drain" | "steady" | "latency";

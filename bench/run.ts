@@ -34,10 +34,10 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
-function summarize(metrics: Metrics): string {
+function summarize(scenario: ScenarioName, metrics: Metrics): string {
   return Object.entries(metrics)
     .filter(([key]) => !key.startsWith("knob.") || key.endsWith(".rate"))
-    .map(([key, value]) => `${key.slice(key.indexOf(".") + 1)}=${Number.isInteger(value) || Math.abs(value) >= 100 ? Math.round(value) : value.toFixed(2)}`)
+    .map(([key, value]) => `${key.startsWith(`${scenario}.`) ? key.slice(scenario.length + 1) : key}=${Number.isInteger(value) || Math.abs(value) >= 100 ? Math.round(value) : value.toFixed(2)}`)
     .join(" ");
 }
 
@@ -65,8 +65,9 @@ async function main(): Promise<void> {
             busyShares.push(busy);
             const began = performance.now();
             const metrics = await SCENARIO_FUNCTIONS[scenario]({ config, library, run });
-            addSamples(samples, library, metrics);
-            console.log(`${label} ${summarize(metrics)}  (${((performance.now() - began) / 1000).toFixed(1)} s; CPUs ${(busy * 100).toFixed(0)}% busy before)`);
+            // Kept with the raw values, so a noisy sample can be told apart from a slow one.
+            addSamples(samples, library, { ...metrics, [`${scenario}.busyPercentBefore`]: busy * 100 });
+            console.log(`${label} ${summarize(scenario, metrics)}  (${((performance.now() - began) / 1000).toFixed(1)} s; CPUs ${(busy * 100).toFixed(0)}% busy before)`);
             break;
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);

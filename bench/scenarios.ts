@@ -6,7 +6,7 @@
  * @module
  */
 import pg from "pg";
-import { PGQUEUER_VARIANTS, type BenchConfig, type LibraryName, type ScenarioName } from "./config.js";
+import { PGLITE_LARGE_BATCH, PGQUEUER_RUN, PGQUEUER_VARIANTS, type BenchConfig, type LibraryName, type ScenarioName } from "./config.js";
 import { countRemaining, dropSchema, freshSchemaName, settle } from "./database.js";
 import { Child, runChild, type ChildOptions } from "./process.js";
 import type { DrainResult, EnqueueResult, LatencyProducerResult, LatencyWorkerResult, SteadyProducerResult, SteadyWorkerResult } from "./protocol.js";
@@ -187,9 +187,17 @@ export function latencyScenario(context: RunContext): Promise<Metrics> {
   });
 }
 
-/** Our library on in-memory PGlite, in one fresh process. */
+/**
+ * Our library on in-memory PGlite, in one fresh process per batch size: the benchmark's
+ * `batchSize` and `PGLITE_LARGE_BATCH` (one connection, so round trips cannot overlap and
+ * batch size matters more than on a server).
+ */
 export async function pgliteScenario(context: RunContext): Promise<Metrics> {
   const { sizes } = context.config;
-  const result = await runChild<DrainResult>({ kind: "pglite-drain", jobs: sizes.pgliteDrainJobs, enqueueBatchSize: sizes.enqueueBatchSize }, profileOption(context, "pglite"));
-  return drainMetrics(result, "pglite");
+  const metrics: Metrics = {};
+  for (const [prefix, batchSize] of [["pglite", PGQUEUER_RUN.batchSize], ["pgliteLarge", PGLITE_LARGE_BATCH]] as const) {
+    const task = { kind: "pglite-drain", jobs: sizes.pgliteDrainJobs, enqueueBatchSize: sizes.enqueueBatchSize, batchSize } as const;
+    Object.assign(metrics, drainMetrics(await runChild<DrainResult>(task, profileOption(context, prefix)), prefix));
+  }
+  return metrics;
 }

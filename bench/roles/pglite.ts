@@ -15,8 +15,8 @@ import { cpuSeconds, type ChildResult } from "../protocol.js";
 import { TASK_NAME } from "../subjects/types.js";
 import { WindowProfiler } from "./profiler.js";
 
-/** Drain `jobs` no-op jobs enqueued in batches of `enqueueBatchSize`. */
-export async function runPGliteDrain(task: { jobs: number; enqueueBatchSize: number }): Promise<ChildResult> {
+/** Drain `jobs` no-op jobs enqueued in batches of `enqueueBatchSize`, claiming `batchSize` at a time. */
+export async function runPGliteDrain(task: { jobs: number; enqueueBatchSize: number; batchSize: number }): Promise<ChildResult> {
   const db = new PGlite();
   try {
     const settings = resolveSettings({});
@@ -41,8 +41,8 @@ export async function runPGliteDrain(task: { jobs: number; enqueueBatchSize: num
     const startAt = performance.now();
     await pgq.run({
       mode: "drain",
-      batchSize: PGQUEUER_RUN.batchSize,
-      maxConcurrentTasks: PGQUEUER_RUN.maxConcurrentTasks,
+      batchSize: task.batchSize,
+      maxConcurrentTasks: Math.max(PGQUEUER_RUN.maxConcurrentTasks, 2 * task.batchSize),
       heartbeatTimeout: PGQUEUER_RUN.heartbeatTimeout,
       logAggregationInterval: PGQUEUER_RUN.logAggregationInterval,
     });
