@@ -20,6 +20,7 @@ import type {
 import { ScheduleQueries, type DeleteSchedulesRequest } from "../persistence/schedule-queries.js";
 import { InMemoryDriver } from "./driver.js";
 import type { InMemoryStore, ScheduleRow } from "./store.js";
+import { toSchedule } from "../persistence/schedule-queries.js";
 
 /** Schedule persistence on an in-memory store. */
 export class InMemoryScheduleQueries extends ScheduleQueries implements ScheduleRepository {
@@ -141,16 +142,3 @@ function nextRun(timetable: ScheduleTimetable, now: Date): Date {
   return next ? new Date(next.getTime()) : new Date(now.getTime() + timetable.fallbackDelay);
 }
 
-function toSchedule(row: ScheduleRow): Schedule {
-  return {
-    id: row.id,
-    expression: row.expression,
-    entrypoint: row.entrypoint,
-    heartbeat: row.heartbeat,
-    created: row.created,
-    updated: row.updated,
-    nextRun: row.next_run,
-    lastRun: row.last_run,
-    status: row.status,
-  };
-}

@@ -24,7 +24,8 @@ export interface DeleteSchedulesRequest {
   readonly entrypoints?: readonly string[];
 }
 
-interface ScheduleRow extends Row {
+/** The columns of a schedules-table row. */
+export interface ScheduleRowFields {
   id: number;
   expression: string;
   entrypoint: string;
@@ -35,6 +36,8 @@ interface ScheduleRow extends Row {
   last_run: Date | null;
   status: string | null;
 }
+
+interface ScheduleRow extends Row, ScheduleRowFields {}
 
 /** Schedule persistence over one driver and one set of settings. */
 export class ScheduleQueries implements ScheduleRepository {
@@ -135,7 +138,8 @@ function encodeTimetables(timetables: readonly ScheduleTimetable[]): string {
   );
 }
 
-function toSchedule(row: ScheduleRow): Schedule {
+/** A schedules-table row (from SQL, or from the in-memory store) as a {@link Schedule}. */
+export function toSchedule(row: ScheduleRowFields): Schedule {
   return {
     id: row.id,
     expression: row.expression,
