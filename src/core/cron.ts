@@ -20,6 +20,7 @@
  * @module
  */
 import { Cron, type CronOptions } from "croner";
+import { describe } from "../domain/durations.js";
 import { CronExpressionError } from "../domain/errors.js";
 
 /** The fields of an expression, in PgQueuer's order. */
@@ -52,7 +53,8 @@ const CRONER_OPTIONS: CronOptions = { utcOffset: 0 };
  */
 export function normalizeCronExpression(expression: unknown): string {
   if (typeof expression !== "string") {
-    throw new CronExpressionError(String(expression), `must be a string, got ${typeof expression}`);
+    // describe(), not String(): String() itself throws for objects whose toString is broken.
+    throw new CronExpressionError(describe(expression), `must be a string, got ${typeof expression}`);
   }
   const tokens = expression.trim().toLowerCase().split(/\s+/).filter((token) => token !== "");
   if (tokens.length === 0) throw new CronExpressionError(expression, "is empty");

@@ -113,6 +113,12 @@ describe("cron expressions under arbitrary input", () => {
     );
   });
 
+  it("values whose String() conversion throws still give a CronExpressionError (a counterexample fast-check found)", () => {
+    for (const value of [{ toString: 0 }, Object.create(null), Symbol("x")]) {
+      expect(() => parseCronExpression(value)).toThrow(PgQueuerError);
+    }
+  });
+
   it("any value at all: a schedule or a typed error", () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.string(), injection), (value) => {
