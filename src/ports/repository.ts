@@ -31,6 +31,12 @@ export interface ClaimRequest {
   readonly workerLimit: number | null;
   /** Jobs whose heartbeat is older than this (ms) are claimable again. */
   readonly heartbeatTimeout: number;
+  /**
+   * Whether this claim also re-claims stale jobs (heartbeat older than `heartbeatTimeout`);
+   * default true, as PgQueuer's dequeue does. A worker that claims many times a second asks
+   * for it periodically instead (see `RunSession`), which keeps the common claim cheap.
+   */
+  readonly includeStale?: boolean;
 }
 
 /**

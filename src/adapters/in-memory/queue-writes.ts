@@ -144,7 +144,7 @@ export function claimJobs(target: QueueTarget, args: ClaimArguments): JobRow[] {
     candidates.push(...best(matching(store, (job) => job.entrypoint === entrypoint.name && job.status === "queued" && due(job)), limit));
   }
   const staleBefore = now.getTime() - args.heartbeatTimeout;
-  if (slots > 0) {
+  if (slots > 0 && args.includeStale !== false) {
     candidates.push(
       ...best(
         matching(store, (job) => requested.has(job.entrypoint) && job.status === "picked" && job.heartbeat.getTime() < staleBefore && due(job)),

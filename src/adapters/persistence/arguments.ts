@@ -72,7 +72,7 @@ export function checkStatusFilter(value: unknown, field = "statuses"): JobStatus
 
 /** Validate a claim and turn it into the statement's arguments. */
 export function checkClaimRequest(request: ClaimRequest): ClaimArguments {
-  const { batchSize, entrypoints, workerLimit, heartbeatTimeout } = request;
+  const { batchSize, entrypoints, workerLimit, heartbeatTimeout, includeStale } = request;
   if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > INT32_MAX) {
     throw new InvalidArgumentError("batchSize", `Batch size must be greater than or equal to one (1), got ${describe(batchSize)}`);
   }
@@ -99,7 +99,14 @@ export function checkClaimRequest(request: ClaimRequest): ClaimArguments {
     queueManagerId: checkQueueManagerId(request.queueManagerId),
     workerLimit: workerLimit === null ? null : checkCount(workerLimit, "workerLimit"),
     heartbeatTimeout: checkMilliseconds(heartbeatTimeout, "heartbeatTimeout", true),
+    includeStale: checkOptionalBoolean(includeStale, "includeStale", true),
   };
+}
+
+function checkOptionalBoolean(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new InvalidArgumentError(field, `must be a boolean, got ${describe(value)}`);
+  return value;
 }
 
 /**

@@ -52,7 +52,17 @@ export function tracebackFromJson(value: unknown): TracebackRecord | null {
   };
 }
 
-const asDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+/**
+ * A timestamp column: a `Date` from the driver, epoch milliseconds (statements that return
+ * `date_part('epoch', …) * 1000`, see `jobColumnsWithEpochTimes`), or text. Epoch values are
+ * truncated to the millisecond as the drivers' own parsers do; the small bias absorbs the
+ * binary rounding of a value whose fraction is a whole number of microseconds.
+ */
+const asDate = (value: unknown): Date => {
+  if (value instanceof Date) return value;
+  if (typeof value === "number") return new Date(Math.floor(value + 0.0005));
+  return new Date(String(value));
+};
 const asNumber = (value: unknown): number => (typeof value === "number" ? value : Number(value));
 const asStatus = (value: unknown): JobStatus => String(value) as JobStatus;
 const asNullableString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));

@@ -158,6 +158,53 @@ describeEachBackend("Queries.dequeue", (db) => {
     expect(await loggedStatuses(db(), id)).toEqual(["queued", "picked", "picked"]);
   });
 
+  it("leaves stale jobs alone when asked to (includeStale: false), and re-picks them by default", async () => {
+    const queries = queriesFor(db());
+    const [stale, fresh] = await queries.enqueueMany([{ entrypoint: "st", priority: 5 }, { entrypoint: "st" }]);
+    await claim(queries, { entrypoints: ["st"], batchSize: 1 });
+    await ageHeartbeat(db(), stale!, 3_600_000);
+    const skipping = await claim(queries, { entrypoints: ["st"], includeStale: false });
+    expect(skipping.map((job) => job.id)).toEqual([fresh]);
+    expect((await claim(queries, { entrypoints: ["st"] })).map((job) => job.id)).toEqual([stale]);
+  });
+
+  it("rejects a non-boolean includeStale before any SQL", async () => {
+    const queries = queriesFor(db());
+    const request = { batchSize: 1, entrypoints: [{ name: "x", concurrencyLimit: 0 }], queueManagerId: randomUUID(), workerLimit: null, heartbeatTimeout: 1_000, includeStale: "yes" as unknown as boolean };
+    await expect(queries.dequeue(request)).rejects.toThrow(/includeStale.*boolean/);
+  });
+
+  it("returns timestamps equal, to the millisecond, to the stored ones", async () => {
+    const queries = queriesFor(db());
+    // Microsecond fractions that sit on and next to millisecond boundaries, where a binary
+    // epoch value could round the wrong way.
+    const stamps = ["2026-01-02 03:04:05.123000+00", "2026-01-02 03:04:05.999999+00", "2026-01-02 03:04:05.000001+00", "2026-01-02 03:04:05.998500+00", "1999-12-31 23:59:59.999000+00"];
+    const ids = await queries.enqueueMany(stamps.map(() => ({ entrypoint: "ts" })));
+    const n = sqlNames(db().settings);
+    for (const [index, id] of ids.entries()) {
+      await db().driver.execute({ text: `UPDATE ${n.queueTable} SET created = $2::timestamptz, execute_after = $2::timestamptz WHERE id = $1`, values: [id!, stamps[index]!] });
+    }
+    const claimed = await claim(queries, { entrypoints: ["ts"] });
+    const expected = ["2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05.999Z", "2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05.998Z", "1999-12-31T23:59:59.999Z"];
+    expect(claimed.map((job) => job.created.toISOString())).toEqual(expected);
+    expect(claimed.map((job) => job.executeAfter.toISOString())).toEqual(expected);
+    for (const job of claimed) {
+      const read = await queries.queueJobById(job.id);
+      expect(job.heartbeat.getTime()).toBe(read!.heartbeat.getTime());
+      expect(job.updated.getTime()).toBe(read!.updated.getTime());
+    }
+  });
+
+  it("does not change the session's synchronous_commit (the claim relaxes only its own commit)", async () => {
+    const queries = queriesFor(db());
+    await queries.enqueue("sync");
+    const before = await db().driver.query({ text: "SHOW synchronous_commit" });
+    expect(await claim(queries, { entrypoints: ["sync"] })).toHaveLength(1);
+    const after = await db().driver.query({ text: "SHOW synchronous_commit" });
+    expect(after).toEqual(before);
+    expect(after[0]!.synchronous_commit).not.toBe("off");
+  });
+
   it("re-picks a stale job even when its entrypoint's only slot is held by it (DEQ-19)", async () => {
     const queries = queriesFor(db());
     const id = await queries.enqueue("limited");

@@ -26,7 +26,7 @@ export async function resetTables(db: TestDatabase): Promise<void> {
 /** Claim with defaults: unlimited entrypoints, no worker cap, 30 s heartbeat timeout. */
 export function claim(
   queries: Queries,
-  options: { batchSize?: number; entrypoints: readonly (string | EntrypointLimit)[]; worker?: string; workerLimit?: number | null; heartbeatTimeout?: number },
+  options: { batchSize?: number; entrypoints: readonly (string | EntrypointLimit)[]; worker?: string; workerLimit?: number | null; heartbeatTimeout?: number; includeStale?: boolean },
 ) {
   return queries.dequeue({
     batchSize: options.batchSize ?? 10,
@@ -34,6 +34,7 @@ export function claim(
     queueManagerId: options.worker ?? randomUUID(),
     workerLimit: options.workerLimit ?? null,
     heartbeatTimeout: options.heartbeatTimeout ?? 30_000,
+    ...(options.includeStale === undefined ? {} : { includeStale: options.includeStale }),
   });
 }
 
