@@ -52,7 +52,32 @@ export function wakeEventExpression(channel: string, table: string): string {
         'type', 'table_changed_event')::text)`;
 }
 
-const outcomeTexts = memoizeBySettings((settings: Settings) => ({ plain: buildOutcomeText(settings, false), withResults: buildOutcomeText(settings, true) }));
+const outcomeTexts = memoizeBySettings((settings: Settings) => ({
+  plain: buildOutcomeText(settings, false),
+  withResults: buildOutcomeText(settings, true),
+  allSuccessful: buildSuccessText(settings),
+}));
+
+/**
+ * The common batch, every job successful and no result to store: the ids alone, no per-job
+ * JSON for the server to parse and search. Same guards, same log rows, same result row as the
+ * general statement ($1 owner, $2 ids).
+ */
+function buildSuccessText(settings: Settings): string {
+  const n = sqlNames(settings);
+  return `WITH removed AS (
+    DELETE FROM ${n.queueTable} AS job
+    WHERE job.id = ANY ($2::bigint[])
+      AND job.status = 'picked'
+      AND job.queue_manager_id = $1::uuid
+    RETURNING job.id, job.entrypoint, job.priority
+),
+outcome_log AS (
+    INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority)
+    SELECT id, 'successful', entrypoint, priority FROM removed
+)
+SELECT (SELECT count(*) FROM removed) AS written, FALSE AS woke`;
+}
 
 function buildOutcomeText(settings: Settings, storeResults: boolean): string {
   const n = sqlNames(settings);
@@ -133,6 +158,10 @@ const TERMINAL_KINDS: ReadonlySet<OutcomeWriteKind> = new Set(["successful", "ex
  */
 export function recordOutcomesStatement(settings: Settings, queueManagerId: string, outcomes: readonly OutcomeWrite[], options: OutcomeStatementOptions = {}): SqlStatement {
   const n = sqlNames(settings);
+  const texts = outcomeTexts(settings);
+  if (outcomes.every((write) => write.kind === "successful" && write.result === undefined)) {
+    return { text: texts.allSuccessful, values: [queueManagerId, idArrayLiteral(outcomes.map((write) => write.id))] };
+  }
   const removed: number[] = [];
   const kept: number[] = [];
   const byId: Record<string, { kind: OutcomeWriteKind; traceback: OutcomeWrite["traceback"]; delay: number; result?: JsonValue }> = {};
@@ -140,7 +169,6 @@ export function recordOutcomesStatement(settings: Settings, queueManagerId: stri
     (TERMINAL_KINDS.has(kind) ? removed : kept).push(id);
     byId[String(id)] = result === undefined ? { kind, traceback, delay } : { kind, traceback, delay, result };
   }
-  const texts = outcomeTexts(settings);
   return {
     text: options.storeResults === true ? texts.withResults : texts.plain,
     values: [queueManagerId, idArrayLiteral(removed), idArrayLiteral(kept), JSON.stringify(byId), n.channel, n.bare.queueTable],
