@@ -16,7 +16,7 @@ export interface OutcomeInput {
   readonly job: Job;
   readonly result: ExecutionResult;
   /** The job's `context.signal` (its reason says whether it was canceled or shut down). */
-  readonly signal: AbortSignal;
+  readonly signal: Pick<AbortSignal, "aborted" | "reason">;
   readonly onFailure: OnFailure;
   readonly queueManagerId: string;
   /** The entrypoint stores results: a success carries the handler's value as JSON. */

@@ -22,6 +22,7 @@ import type { Context, EntrypointHandler, Resources } from "./context.js";
 import { EntrypointRegistry, type EntrypointOptions, type Registration } from "./entrypoint-registry.js";
 import { createEventRouter } from "./event-router.js";
 import { HealthProbes } from "./health-probes.js";
+import { LazyAbort } from "./lazy-abort.js";
 import type { JobObserver } from "./observer.js";
 import { decideOutcome, type ExecutionResult } from "./outcome.js";
 import { MIN_POLL_INTERVAL, resolveRunOptions, type ResolvedRunOptions, type RunOptions } from "./run-options.js";
@@ -42,6 +43,12 @@ export interface QueueManagerOptions<R extends Resources> {
 const ABORT_GRACE = 1_000;
 /** Poll interval while the listener is known to be deaf. */
 const DEAF_POLL_INTERVAL = 1_000;
+/**
+ * How often (at most) a claim also looks for stale jobs: another worker's jobs whose
+ * heartbeat expired. Not every claim: that scan grows with the jobs in flight, and a stale
+ * job has waited a whole heartbeat timeout already.
+ */
+const STALE_CLAIM_INTERVAL = 1_000;
 
 /** See the module documentation. */
 export class QueueManager<R extends Resources = Resources> {
@@ -135,6 +142,8 @@ class RunSession<R extends Resources> {
   #unwritten = 0;
   /** Jobs asked for by claims in flight: slots reserved for them. */
   #requested = 0;
+  /** When (performance.now()) a claim last included stale jobs; -Infinity: never. */
+  #lastStaleClaim = Number.NEGATIVE_INFINITY;
   /** Settles when the claim started last has dispatched its jobs. */
   #dispatchTurn: Promise<void> = Promise.resolve();
 
@@ -151,7 +160,10 @@ class RunSession<R extends Resources> {
       interval: 25,
       sink: async (records) => {
         await this.manager.repository.recordOutcomes(this.manager.queueManagerId, records);
+        const wasFull = this.#freeSlots() === 0;
         this.#unwritten -= records.length;
+        // Unwritten outcomes beyond the allowance hold slots (see #freeSlots): free them.
+        if (wasFull && this.#freeSlots() > 0) this.#wakeup.notify();
       },
       onError: (error, records) => this.logger.error({ err: error, jobIds: records.map((r) => r.jobId) }, "writing job outcomes failed; will retry"),
     });
@@ -244,22 +256,24 @@ class RunSession<R extends Resources> {
       if (want <= 0 || this.#stopping) return;
       // Cleared before the claim: a notification arriving during it makes the next wait return at once.
       this.#wakeup.clear();
-      const max = this.config.maxConcurrentTasks;
       this.#requested += want;
       // Claims dispatch in the order they started, so jobs start in priority/FIFO order even
       // when a later claim's answer arrives first.
       const previousTurn = this.#dispatchTurn;
       let endTurn!: () => void;
       this.#dispatchTurn = new Promise((resolve) => (endTurn = resolve));
+      const includeStale = this.#staleClaimDue();
       let jobs: Job[];
       try {
         jobs = await this.manager.repository.dequeue({
           batchSize: want,
           entrypoints: this.registry.limits,
           queueManagerId: this.manager.queueManagerId,
-          // Finished jobs whose outcome is not written yet are still owned in the database.
-          workerLimit: max === null ? null : max + this.#unwritten,
+          // No budget count in SQL: `want` already fits this worker's free slots, which it
+          // knows exactly (running jobs plus unwritten outcomes, see #freeSlots).
+          workerLimit: null,
           heartbeatTimeout: this.config.heartbeatTimeout,
+          includeStale,
         });
         await previousTurn;
       } finally {
@@ -273,9 +287,24 @@ class RunSession<R extends Resources> {
     }
   }
 
+  /**
+   * Slots for new jobs. A finished job frees its slot at once, while its outcome waits in the
+   * buffer (the job stays owned in the database until it is written): that overlap is what
+   * lets claims and outcome writes run side by side. Only unwritten outcomes beyond
+   * `maxConcurrentTasks` take slots, so when outcome writes fall behind (a slow or failing
+   * database) claiming stops instead of letting owned jobs pile up.
+   */
   #freeSlots(): number {
     const max = this.config.maxConcurrentTasks;
-    return max === null ? Number.MAX_SAFE_INTEGER : Math.max(0, max - this.running.size);
+    return max === null ? Number.MAX_SAFE_INTEGER : Math.max(0, max - this.running.size - Math.max(0, this.#unwritten - max));
+  }
+
+  /** Whether this claim should also re-claim stale jobs (see STALE_CLAIM_INTERVAL). */
+  #staleClaimDue(): boolean {
+    const now = performance.now();
+    if (now - this.#lastStaleClaim < Math.min(STALE_CLAIM_INTERVAL, this.config.heartbeatTimeout / 2)) return false;
+    this.#lastStaleClaim = now;
+    return true;
   }
 
   /** How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). */
@@ -303,29 +332,31 @@ class RunSession<R extends Resources> {
       this.#addOutcome({ jobId: job.id, outcome: { kind: "released" } });
       return;
     }
-    const controller = new AbortController();
+    const abort = new LazyAbort();
     const context: Context<R> = {
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       shutdown: this.#stopController.signal,
       resources: this.manager.resources,
       queueManagerId: this.manager.queueManagerId,
     };
-    const entry: RunningJob<R> = { job, controller, context, done: Promise.resolve(), released: false };
+    const entry: RunningJob<R> = { job, abort, context, done: Promise.resolve(), released: false };
     this.running.add(entry);
     entry.done = this.#execute(entry, registration).finally(() => {
+      const wasFull = this.#freeSlots() === 0;
       this.running.delete(job.id);
-      const wasFull = this.config.maxConcurrentTasks !== null && this.running.size === this.config.maxConcurrentTasks - 1;
-      if (wasFull || (this.config.mode === "drain" && this.running.size === 0)) this.#wakeup.notify();
+      if ((wasFull && this.#freeSlots() > 0) || (this.config.mode === "drain" && this.running.size === 0)) this.#wakeup.notify();
     });
   }
 
   async #execute(entry: RunningJob<R>, registration: Registration<R>): Promise<void> {
-    const { job, context } = entry;
+    const { job, context, abort } = entry;
     this.observer.onJobStarted?.(job, this.manager.queueManagerId);
     const started = performance.now();
     let result: ExecutionResult;
     try {
-      if (context.signal.aborted) throw context.signal.reason; // canceled before it started
+      if (abort.aborted) throw abort.reason; // canceled before it started
       const run = (): Promise<unknown> => registration.executor.execute(job, context);
       const value = await (this.observer.around ? this.observer.around(job, run) : run());
       result = { ok: true, value }; // the value matters only to entrypoints that store results
@@ -333,7 +364,7 @@ class RunSession<R extends Resources> {
       result = { ok: false, error };
     }
     if (entry.released) return; // shutdown already gave the job back
-    const outcome = decideOutcome({ job, result, signal: context.signal, onFailure: registration.parameters.onFailure, queueManagerId: this.manager.queueManagerId, storeResult: registration.options?.storeResult === true });
+    const outcome = decideOutcome({ job, result, signal: abort, onFailure: registration.parameters.onFailure, queueManagerId: this.manager.queueManagerId, storeResult: registration.options?.storeResult === true });
     const durationMs = performance.now() - started;
     if (outcome.kind === "exception" || outcome.kind === "failed") {
       this.logger.error({ jobId: job.id, entrypoint: job.entrypoint, err: result.ok ? undefined : result.error, outcome: outcome.kind }, "job failed");
@@ -355,7 +386,7 @@ class RunSession<R extends Resources> {
       {
         tableChanged: () => this.#wakeup.notify(),
         cancellation: (event) => {
-          for (const id of event.ids) this.running.get(id)?.controller.abort(new JobCancelledError(`job ${id} was canceled`));
+          for (const id of event.ids) this.running.get(id)?.abort.abort(new JobCancelledError(`job ${id} was canceled`));
         },
         healthCheck: (event) => this.#probes.echo(event.id),
       },
@@ -449,7 +480,7 @@ class RunSession<R extends Resources> {
     if (this.running.size > 0) {
       const finished = await settleWithin(this.running.allSettled(), this.config.shutdownTimeout);
       if (!finished) {
-        for (const entry of this.running.values()) entry.controller.abort(new ShutdownError(`shutdown timeout of ${this.config.shutdownTimeout} ms elapsed`));
+        for (const entry of this.running.values()) entry.abort.abort(new ShutdownError(`shutdown timeout of ${this.config.shutdownTimeout} ms elapsed`));
         if (!(await settleWithin(this.running.allSettled(), ABORT_GRACE))) {
           for (const entry of this.running.values()) {
             entry.released = true;

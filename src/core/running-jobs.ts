@@ -1,15 +1,17 @@
 /**
- * The jobs a worker is running right now, each with its abort controller and context.
+ * The jobs a worker is running right now, each with its abort state and context.
  *
  * @module
  */
 import type { JobId, Job } from "../domain/types.js";
 import type { Context, Resources } from "./context.js";
+import type { LazyAbort } from "./lazy-abort.js";
 
 /** One running job. */
 export interface RunningJob<R extends Resources = Resources> {
   readonly job: Job;
-  readonly controller: AbortController;
+  /** Aborts the job's `context.signal` (cancellation, shutdown timeout). */
+  readonly abort: LazyAbort;
   readonly context: Context<R>;
   /** Settles when the job's execution and outcome decision are over. */
   done: Promise<void>;

@@ -1,0 +1,104 @@
+/**
+ * How the worker paces its claims: unwritten outcomes hold back claiming once they exceed
+ * the allowance, and stale jobs are looked for periodically rather than in every claim.
+ */
+import { expect, it } from "vitest";
+import { Queries } from "../../src/adapters/persistence/queries.js";
+import { QueueManager } from "../../src/core/queue-manager.js";
+import type { Job } from "../../src/domain/types.js";
+import type { ClaimRequest, OutcomeRecord } from "../../src/ports/repository.js";
+import { describeEachBackend, uniqueName, type TestDatabase } from "../support/backends.js";
+import { deferred, waitUntil, within } from "../support/wait.js";
+
+/** Queries whose outcome writes wait for `gate`, and which record every claim request. */
+class InstrumentedQueries extends Queries {
+  readonly claims: ClaimRequest[] = [];
+  readonly claimed: Job[] = [];
+  gate: Promise<void> = Promise.resolve();
+
+  override async dequeue(request: ClaimRequest): Promise<Job[]> {
+    this.claims.push(request);
+    const jobs = await super.dequeue(request);
+    this.claimed.push(...jobs);
+    return jobs;
+  }
+
+  override async recordOutcomes(queueManagerId: string, outcomes: readonly OutcomeRecord[]): Promise<void> {
+    await this.gate;
+    return super.recordOutcomes(queueManagerId, outcomes);
+  }
+}
+
+function manager(db: TestDatabase): { queries: InstrumentedQueries; qm: QueueManager } {
+  const queries = new InstrumentedQueries(db.driver, db.settings);
+  return { queries, qm: new QueueManager({ repository: queries, driver: db.driver }) };
+}
+
+describeEachBackend("QueueManager claim pacing", (db) => {
+  it("stops claiming while unwritten outcomes exceed maxConcurrentTasks, and resumes when they are written", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("backpressure");
+    let ran = 0;
+    qm.entrypoint(ep, {}, async () => {
+      ran += 1;
+    });
+    await queries.enqueueMany(Array.from({ length: 30 }, () => ({ entrypoint: ep })));
+    const writes = deferred();
+    queries.gate = writes.promise;
+    const running = qm.run({ mode: "drain", batchSize: 2, maxConcurrentTasks: 4, dequeueTimeout: 60_000 });
+    // No-op jobs finish at once; with writes blocked, the worker may hold its 4 slots plus 4
+    // unwritten outcomes, and no more.
+    await waitUntil(() => ran >= 8, { timeout: 10_000, message: "eight jobs ran" });
+    // A few database round trips of our own: time for a wrongly unbounded worker, whose next
+    // claim would already be on its way, to claim more.
+    for (let trip = 0; trip < 5; trip += 1) await queries.queueSize();
+    expect(queries.claimed.length).toBe(8);
+    expect(ran).toBe(8);
+    writes.resolve();
+    await within(running, 20_000, "drain after the writes resume");
+    expect(ran).toBe(30);
+    expect(new Set(queries.claimed.map((job) => job.id)).size).toBe(30);
+  });
+
+  it("never asks the database to count this worker's jobs: it knows them", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("budget");
+    qm.entrypoint(ep, {}, async () => undefined);
+    await queries.enqueueMany(Array.from({ length: 12 }, () => ({ entrypoint: ep })));
+    await within(qm.run({ mode: "drain", batchSize: 5, maxConcurrentTasks: 10 }), 20_000, "drain");
+    expect(queries.claims.length).toBeGreaterThan(2);
+    expect(queries.claims.every((claim) => claim.workerLimit === null && claim.batchSize <= 5)).toBe(true);
+  });
+
+  it("includes stale jobs in the first claim and then at most once per interval", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("stale-pace");
+    qm.entrypoint(ep, {}, async () => undefined);
+    await queries.enqueueMany(Array.from({ length: 40 }, () => ({ entrypoint: ep })));
+    const started = performance.now();
+    await within(qm.run({ mode: "drain", batchSize: 2, heartbeatTimeout: 30_000 }), 20_000, "drain");
+    const elapsed = performance.now() - started;
+    expect(queries.claims.length).toBeGreaterThanOrEqual(20);
+    expect(queries.claims[0]!.includeStale).toBe(true);
+    const staleClaims = queries.claims.filter((claim) => claim.includeStale === true).length;
+    // One at the start, then one per elapsed second at most.
+    expect(staleClaims).toBeLessThanOrEqual(1 + Math.floor(elapsed / 1_000));
+  });
+
+  it("still re-claims a dead worker's job once its heartbeat expires", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("stale-recovery");
+    const done = deferred<number>();
+    qm.entrypoint(ep, {}, async (job) => done.resolve(job.id));
+    const id = await queries.enqueue(ep);
+    // A worker that claimed the job and died.
+    await queries.dequeue({ batchSize: 1, entrypoints: [{ name: ep, concurrencyLimit: 0 }], queueManagerId: "00000000-0000-4000-8000-000000000001", workerLimit: null, heartbeatTimeout: 1_000 });
+    const running = qm.run({ heartbeatTimeout: 400, dequeueTimeout: 100 });
+    try {
+      expect(await within(done.promise, 15_000, "stale job re-run")).toBe(id);
+    } finally {
+      qm.stop();
+      await running;
+    }
+  });
+});
