@@ -89,6 +89,8 @@ export interface PgQueuerVariant {
   readonly heartbeatTimeout?: number;
   readonly logAggregationInterval?: number;
   readonly durability?: "durable" | "balanced" | "volatile";
+  /** Claims in flight at once when there is a backlog (RunOptions.concurrentClaims). */
+  readonly concurrentClaims?: number;
   /** Apply PgQueuer's autovacuum tuning (`pgq autovac`) after install. */
   readonly autovac?: boolean;
 }
@@ -103,6 +105,8 @@ export const PGQUEUER_VARIANTS: Readonly<Record<string, PgQueuerVariant>> = {
   "aggregation-1s": { description: "logAggregationInterval 1 000", logAggregationInterval: 1_000 },
   balanced: { description: "durability balanced (log and statistics UNLOGGED)", durability: "balanced" },
   volatile: { description: "durability volatile (every table UNLOGGED)", durability: "volatile" },
+  "claims-2": { description: "concurrentClaims 2", concurrentClaims: 2 },
+  "batch-500-claims-2": { description: "batchSize 500, concurrentClaims 2", batchSize: 500, maxConcurrentTasks: 2_000, concurrentClaims: 2 },
   autovac: { description: "`pgq autovac` storage parameters (fillfactor 70, eager autovacuum)", autovac: true },
 };
 

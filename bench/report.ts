@@ -187,6 +187,7 @@ export function renderReport(input: ReportInput): string {
     for (const [name, variant] of Object.entries(PGQUEUER_VARIANTS)) {
       const rate = metric(samples, "pgqueuer", `knob.${name}.rate`);
       const cpu = metric(samples, "pgqueuer", `knob.${name}.cpuPer10k`);
+      if (rate === undefined) continue; // not measured (BENCH_VARIANTS chose a subset)
       lines.push(`| ${variant.description} | ${cell(rate, 0)} | ${ratioText((rate?.median ?? Number.NaN) / baseline)} | ${cell(cpu, 3)} | ${ratioText((cpu?.median ?? Number.NaN) / baselineCpu)} |`);
     }
     lines.push("");

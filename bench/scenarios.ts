@@ -85,7 +85,9 @@ export function drainScenario(context: RunContext): Promise<Metrics> {
 /** One drain per tuning variant of our library (opt-in scenario `knobs`). */
 export async function knobsScenario(context: RunContext): Promise<Metrics> {
   const metrics: Metrics = {};
-  const names = Object.keys(PGQUEUER_VARIANTS);
+  // BENCH_VARIANTS=baseline,claims-2 measures a subset (an A/B while tuning).
+  const chosen = process.env.BENCH_VARIANTS?.split(",").filter((name) => name !== "");
+  const names = Object.keys(PGQUEUER_VARIANTS).filter((name) => chosen === undefined || chosen.includes(name));
   const shift = (context.run - 1) % names.length;
   for (const variant of [...names.slice(shift), ...names.slice(0, shift)]) {
     Object.assign(metrics, await drainOnce({ ...context, variant }, `knob.${variant}`));
