@@ -7,7 +7,7 @@
  */
 import { resolveSettings, type Settings, type SettingsOptions } from "../domain/settings.js";
 import type { Logger } from "../domain/logger.js";
-import type { CliDatabase } from "./connection.js";
+import type { CliDatabase, OpenCliDatabaseOptions } from "./connection.js";
 import { EXIT } from "./errors.js";
 import { createCliLogger, type LogLevel } from "./logger.js";
 import { Output, type OutputStream } from "./output.js";
@@ -35,6 +35,13 @@ export interface CliIo {
   readonly env: Record<string, string | undefined>;
 }
 
+/**
+ * Opens the database a command works on. The default resolves `--pg-dsn`, the environment and
+ * `--data-dir` (`openCliDatabase`); an embedding program or a test can hand in its own, e.g. to
+ * run commands in process against a database it already has open.
+ */
+export type CliDatabaseOpener = (options: OpenCliDatabaseOptions) => Promise<CliDatabase>;
+
 /** Default embedded database location (relative to the working directory). */
 export const DEFAULT_DATA_DIR = "./.pgqueuer";
 
@@ -47,9 +54,11 @@ export class CliContext {
   #out: Output;
   readonly #databases: CliDatabase[] = [];
   #noticeShown = false;
+  readonly #openDatabase: CliDatabaseOpener | undefined;
 
-  constructor(io: CliIo) {
+  constructor(io: CliIo, openDatabase?: CliDatabaseOpener) {
     this.io = io;
+    this.#openDatabase = openDatabase;
     this.#out = new Output(io.stdout, io.stderr, { env: io.env });
   }
 
@@ -106,8 +115,8 @@ export class CliContext {
   async openDatabase(extra: SettingsOptions = {}): Promise<CliDatabase> {
     const settings = this.settings(extra);
     // Loaded on demand: the drivers are the heaviest imports, and `pgq sql`/`--help` need none.
-    const { openCliDatabase } = await import("./connection.js");
-    const database = await openCliDatabase({
+    const open = this.#openDatabase ?? (await import("./connection.js")).openCliDatabase;
+    const database = await open({
       settings,
       env: this.io.env,
       ...(this.#globals.pgDsn === undefined ? {} : { dsn: this.#globals.pgDsn }),

@@ -24,6 +24,18 @@ export function parseDuration(raw: string): number {
   return Math.round(value);
 }
 
+/** The longest delay a Node timer can wait (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const TIMER_MAX = 2_147_483_647;
+
+/** {@link parseDuration} with an upper bound, for values that become a timer's delay. */
+export function durationParser(maximum: number): (raw: string) => number {
+  return (raw) => {
+    const value = parseDuration(raw);
+    if (value > maximum) throw new CommanderArgumentError(`must be at most ${maximum} ms, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+}
+
 /** A whole number within [min, max]. */
 export function integerParser(min: number, max: number = Number.MAX_SAFE_INTEGER): (raw: string) => number {
   return (raw) => {
@@ -52,8 +64,15 @@ export function parseJobId(raw: string, previous: number[] = []): number[] {
   return [...previous, Number(text)];
 }
 
-/** Collect a repeatable string option into a list. */
-export function collect(raw: string, previous: string[] = []): string[] {
+/**
+ * Collect a `schedules --remove` value: all digits is a schedule id, anything else an
+ * entrypoint name. An id too large to be one is refused here, naming the option, rather than
+ * by the query as a nameless bad list.
+ */
+export function collectScheduleSelector(raw: string, previous: string[] = []): string[] {
+  if (/^\d+$/.test(raw) && !Number.isSafeInteger(Number(raw))) {
+    throw new CommanderArgumentError(`schedule ids are whole numbers up to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(raw)}`);
+  }
   return [...previous, raw];
 }
 

@@ -15,7 +15,7 @@ import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommands } from "./commands/schema.js";
 import { registerServerCommands } from "./commands/servers.js";
 import { registerSqlCommands } from "./commands/sql.js";
-import { CliContext, DEFAULT_DATA_DIR, type CliIo, type GlobalOptions } from "./context.js";
+import { CliContext, DEFAULT_DATA_DIR, type CliDatabaseOpener, type CliIo, type GlobalOptions } from "./context.js";
 import { describeError, EXIT, exitCodeFor, oneLine } from "./errors.js";
 import { LOG_LEVELS, parseLogLevel } from "./logger.js";
 
@@ -77,12 +77,18 @@ export function buildProgram(context: CliContext): Command {
   return program;
 }
 
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /** How commands open their database (default: from the options and environment). */
+  readonly openDatabase?: CliDatabaseOpener;
+}
+
 /**
  * Run one invocation with `argv` (the arguments after `pgq`) and return its exit code. Never
  * throws: errors are printed as one line (with the stack at `--log-level debug`).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const context = new CliContext(io);
+export async function runCli(argv: readonly string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {
+  const context = new CliContext(io, options.openDatabase);
   const program = buildProgram(context);
   if (argv.length === 0) {
     program.outputHelp();

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import type { LogStatistics, QueueStatistics, Schedule } from "../../domain/types.js";
 import type { CliContext } from "../context.js";
 import { formatTimestamp } from "../output.js";
-import { collect, parseDuration, parsePositiveInteger } from "../parse.js";
+import { collectScheduleSelector, durationParser, parsePositiveInteger, TIMER_MAX } from "../parse.js";
 import { aborted, shutdownSignal, sleep } from "../signals.js";
 
 /** Register `dashboard`, `listen` and `schedules` on `program`. */
@@ -17,7 +17,7 @@ export function registerInspectCommands(program: Command, context: CliContext): 
   program
     .command("dashboard")
     .description("show queue sizes and recent activity; refreshes on a terminal until Ctrl-C, prints once otherwise")
-    .option("-i, --interval <duration>", "refresh interval on a terminal (500ms, 2s, ...)", parseDuration, 2_000)
+    .option("-i, --interval <duration>", "refresh interval on a terminal (500ms, 2s, ...)", durationParser(TIMER_MAX), 2_000)
     .option("-n, --limit <n>", "at most this many rows per table", parsePositiveInteger, 25)
     .action(async (options: { interval: number; limit: number }) => {
       const database = await context.openDatabase();
@@ -33,9 +33,10 @@ export function registerInspectCommands(program: Command, context: CliContext): 
           }
           if (refresh) out.clearScreen();
           renderDashboard(context, queue.slice(0, options.limit), statistics);
-          if (refresh) out.line(out.colors.dim(`refreshing every ${options.interval} ms · Ctrl-C to quit`));
+          if (!refresh) break; // printed once: nothing to wait for
+          out.line(out.colors.dim(`refreshing every ${options.interval} ms · Ctrl-C to quit`));
           await sleep(options.interval, stop?.signal);
-        } while (refresh && stop?.signal.aborted !== true);
+        } while (stop?.signal.aborted !== true);
       } finally {
         stop?.dispose();
       }
@@ -70,7 +71,7 @@ export function registerInspectCommands(program: Command, context: CliContext): 
   program
     .command("schedules")
     .description("list the stored cron schedules, least recently run first")
-    .option("-r, --remove <id-or-entrypoint...>", "first remove these schedules (all-digit values are ids, others entrypoint names)", collect, [])
+    .option("-r, --remove <id-or-entrypoint...>", "first remove these schedules (all-digit values are ids, others entrypoint names)", collectScheduleSelector, [])
     .action(async (options: { remove: string[] }) => {
       const database = await context.openDatabase();
       if (options.remove.length > 0) {

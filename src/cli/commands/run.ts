@@ -11,7 +11,7 @@ import { resolveRunOptions, type RunOptions } from "../../core/run-options.js";
 import type { QueueExecutionMode, QueueStatistics } from "../../domain/types.js";
 import type { CliContext } from "../context.js";
 import { loadFactory } from "../module-loader.js";
-import { parseDuration, parsePositiveInteger, integerParser } from "../parse.js";
+import { durationParser, integerParser, parsePositiveInteger, TIMER_MAX } from "../parse.js";
 import { DrainProgress, printSummary } from "../progress.js";
 import { shutdownSignal } from "../signals.js";
 import { supervise, type SupervisedWorker, type WorkerFactory } from "../supervisor.js";
@@ -27,6 +27,9 @@ interface RunCommandOptions {
   readonly restartDelay: number;
 }
 
+/** These durations become timer delays: a longer one would fire at once instead of waiting. */
+const parseTimerDuration = durationParser(TIMER_MAX);
+
 /** Register `run` on `program`. */
 export function registerRunCommand(program: Command, context: CliContext): void {
   program
@@ -35,13 +38,13 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .argument("<module>", "path to the module, optionally with the export to call: ./worker.ts:createWorker (default export: default)")
     .argument("[args...]", "arguments for the factory; put them after -- so options reach it untouched")
     .option("--batch-size <n>", "jobs claimed per round trip", parsePositiveInteger, 10)
-    .option("--dequeue-timeout <duration>", "longest wait between polls without a notification", parseDuration, 30_000)
-    .option("--heartbeat-timeout <duration>", "a job whose heartbeat is older than this is re-claimed by other workers", parseDuration, 30_000)
+    .option("--dequeue-timeout <duration>", "longest wait between polls without a notification", parseTimerDuration, 30_000)
+    .option("--heartbeat-timeout <duration>", "a job whose heartbeat is older than this is re-claimed by other workers", parseTimerDuration, 30_000)
     .option("--max-concurrent-tasks <n>", "cap on jobs running at once in this process (at least twice the batch size)", integerParser(0))
     .addOption(new Option("--mode <mode>", "continuous: run until stopped; drain: stop when no eligible work is left").choices(["continuous", "drain"]).default("continuous"))
     .option("--shutdown-on-listener-failure", "stop (exit 1) when the LISTEN connection fails its health check")
     .option("--restart-on-failure", "call the factory again after the worker crashes")
-    .option("--restart-delay <duration>", "wait between a crash and the restart (with --restart-on-failure)", parseDuration, 5_000)
+    .option("--restart-delay <duration>", "wait between a crash and the restart (with --restart-on-failure)", parseTimerDuration, 5_000)
     .action(async (spec: string, args: string[], options: RunCommandOptions) => {
       const runOptions: Omit<RunOptions, "signal"> = {
         batchSize: options.batchSize,
