@@ -16,6 +16,7 @@ import type { ScheduleQueries } from "../adapters/persistence/schedule-queries.j
 import type { SchemaManager, SchemaReport } from "../adapters/persistence/schema-manager.js";
 import { checkCount, checkJobId, checkJobIds } from "../adapters/persistence/arguments.js";
 import type { ActiveWorker, StaleJob, TableInfo, ThroughputBucket, ThroughputStats } from "../domain/insights.js";
+import { INT32_MAX } from "../domain/durations.js";
 import { InvalidArgumentError } from "../domain/errors.js";
 import type { Settings } from "../domain/settings.js";
 import type { Durability, Job, JobId, JobStatus, LogEntry, QueueStatistics, Schedule, TracebackRecord } from "../domain/types.js";
@@ -231,8 +232,8 @@ export class DashboardInsights {
 
   /** One page of the queue table, highest priority first, then oldest id. */
   async jobs(filter: { readonly entrypoint?: string | null; readonly status?: JobsStatusFilter; readonly page?: number; readonly pageSize?: number } = {}): Promise<JobsPage> {
-    const page = checkPage(filter.page ?? 1);
     const pageSize = filter.pageSize ?? 50;
+    const page = checkPage(filter.page ?? 1, pageSize);
     const statuses = statusesOf(filter.status ?? "active");
     const { queries } = this.#sources;
     const [rows, sizes] = await Promise.all([
@@ -257,8 +258,8 @@ export class DashboardInsights {
 
   /** A page of held jobs with their newest traceback, and the newest `exception` log rows. */
   async failures(options: { readonly page?: number; readonly pageSize?: number; readonly exceptionLimit?: number } = {}): Promise<FailuresPage> {
-    const page = checkPage(options.page ?? 1);
     const pageSize = options.pageSize ?? 50;
+    const page = checkPage(options.page ?? 1, pageSize);
     const { queries } = this.#sources;
     const [rows, exceptions] = await Promise.all([
       queries.browseQueue({ limit: pageSize + 1, offset: (page - 1) * pageSize, statuses: ["failed"] }),
@@ -379,8 +380,11 @@ function statusesOf(filter: JobsStatusFilter): JobStatus[] {
   }
 }
 
-function checkPage(page: number): number {
+/** A page number whose first row's offset the queries accept (at most INT32_MAX). */
+function checkPage(page: number, pageSize: number): number {
   if (!Number.isSafeInteger(page) || page < 1) throw new InvalidArgumentError("page", `must be a positive integer, got ${String(page)}`);
+  const last = Math.floor(INT32_MAX / pageSize) + 1;
+  if (page > last) throw new InvalidArgumentError("page", `must be at most ${last} with ${pageSize} rows a page, got ${page}`);
   return page;
 }
 

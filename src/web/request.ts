@@ -28,8 +28,8 @@ export interface MountedRequest {
  * configured `basePath` is stripped here.
  */
 export function locate(request: IncomingMessage & { originalUrl?: unknown }, basePath: string | undefined): MountedRequest | null {
-  const url = new URL(request.url ?? "/", "http://dashboard.invalid");
-  const original = typeof request.originalUrl === "string" ? new URL(request.originalUrl, "http://dashboard.invalid").pathname : url.pathname;
+  const url = parseTarget(request.url ?? "/");
+  const original = typeof request.originalUrl === "string" ? parseTarget(request.originalUrl).pathname : url.pathname;
   let path = url.pathname;
   let base = "";
   if (original !== url.pathname) {
@@ -44,6 +44,27 @@ export function locate(request: IncomingMessage & { originalUrl?: unknown }, bas
   return { base, path, query: url.searchParams };
 }
 
+const ORIGIN = "http://dashboard.invalid";
+
+/**
+ * Parse a request target. A path (`/jobs?page=2`) is read as a path even when it starts with
+ * `//`, which a URL parser would take for a host (`//` alone is not even a valid URL); an
+ * absolute http(s) URL (proxy form) keeps only its path and query.
+ * @throws InvalidArgumentError naming `url` for a target that is neither (a 400, not a 500).
+ */
+function parseTarget(target: string): URL {
+  let url: URL | null;
+  try {
+    url = target.startsWith("/") ? new URL(`${ORIGIN}${target}`) : new URL(target, ORIGIN);
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new InvalidArgumentError("url", `is not a request path, got ${JSON.stringify(target.length > 100 ? `${target.slice(0, 100)}…` : target)}`);
+  }
+  return url;
+}
+
 /** Validate a configured mount prefix: `""` or `/segment[/segment...]`, no trailing slash. */
 export function checkBasePath(value: unknown): string | undefined {
   if (value === undefined) return undefined;
@@ -53,12 +74,24 @@ export function checkBasePath(value: unknown): string | undefined {
   return value;
 }
 
-/** A positive integer query parameter (`page`), or `fallback` when absent or empty. */
-export function integerParameter(query: URLSearchParams, name: string, fallback: number, minimum = 1): number {
+/** An integer query parameter within [minimum, maximum] (`page`), or `fallback` when absent or empty. */
+export function integerParameter(query: URLSearchParams, name: string, fallback: number, minimum = 1, maximum = Number.MAX_SAFE_INTEGER): number {
   const raw = query.get(name);
   if (raw === null || raw === "") return fallback;
   if (!/^\d{1,15}$/.test(raw) || Number(raw) < minimum) throw new InvalidArgumentError(name, `must be an integer >= ${minimum}, got ${JSON.stringify(raw)}`);
+  if (Number(raw) > maximum) throw new InvalidArgumentError(name, `must be at most ${maximum}, got ${JSON.stringify(raw)}`);
   return Number(raw);
+}
+
+/**
+ * A text query parameter (`entrypoint`), or null when absent or empty. PostgreSQL text cannot
+ * hold NUL, so a `%00` is refused here as a 400 rather than failing in the database.
+ */
+export function textParameter(query: URLSearchParams, name: string): string | null {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return null;
+  if (raw.includes("\u0000")) throw new InvalidArgumentError(name, "must not contain NUL (%00) characters");
+  return raw;
 }
 
 /** One of `allowed`, or `fallback` when absent or empty. */

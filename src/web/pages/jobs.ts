@@ -7,7 +7,7 @@ import type { Job } from "../../domain/types.js";
 import { formatDateTime, formatJson, previewPayload } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
 import type { DashboardInsights, JobDetail, JobsStatusFilter } from "../insights.js";
-import { choiceParameter, integerParameter } from "../request.js";
+import { choiceParameter, integerParameter, textParameter } from "../request.js";
 import { actionButton, exceptionPanel, href, numeric, pager, statusBadge, table, type PageContext, type Screen } from "./components.js";
 
 const STATUS_FILTERS: readonly JobsStatusFilter[] = ["active", "queued", "picked", "failed"];
@@ -17,7 +17,7 @@ const STATUS_LABELS: Readonly<Record<JobsStatusFilter, string>> = { active: "que
 export async function jobsScreen(insights: DashboardInsights, context: PageContext, query: URLSearchParams): Promise<Screen> {
   const status = choiceParameter(query, "status", STATUS_FILTERS, "active");
   const page = integerParameter(query, "page", 1);
-  const entrypoint = query.get("entrypoint") || null;
+  const entrypoint = textParameter(query, "entrypoint");
   const result = await insights.jobs({ status, page, entrypoint });
   const entrypoints = entrypoint !== null && !result.entrypoints.includes(entrypoint) ? [entrypoint, ...result.entrypoints] : result.entrypoints;
   const filters = html`<form class="filters" method="get" action="${href(context, "/jobs")}" data-autosubmit>

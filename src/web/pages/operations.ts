@@ -13,9 +13,12 @@ import { href, numeric, statusBadge, table, type PageContext, type Screen } from
 /** Un-aggregated log rows above this many are flagged: statistics are falling behind. */
 export const UNAGGREGATED_ALERT = 1_000_000;
 
+/** The longest `stale_after`, in seconds (ten years): beyond it no heartbeat is "recent". */
+const MAX_STALE_AFTER = 10 * 365 * 86_400;
+
 /** Render the workers screen; `stale_after` is in seconds. */
 export async function workersScreen(insights: DashboardInsights, context: PageContext, query: URLSearchParams): Promise<Screen> {
-  const staleAfterSeconds = integerParameter(query, "stale_after", 300);
+  const staleAfterSeconds = integerParameter(query, "stale_after", 300, 1, MAX_STALE_AFTER);
   const view = await insights.workers(staleAfterSeconds * 1000);
   const workers = table(
     ["Worker", numeric("Jobs held"), "Oldest heartbeat", "Newest heartbeat", "Entrypoints"],
