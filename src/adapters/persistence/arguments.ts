@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../../domain/errors.js";
 import { describe, INT32_MAX } from "../../domain/durations.js";
 import { assertNever, isJobStatus, type JobId, type JobStatus } from "../../domain/types.js";
 import type { ClaimRequest, OutcomeRecord } from "../../ports/repository.js";
-import type { ClaimArguments } from "../../sql/queue.js";
+import type { ClaimArguments } from "../../sql/claim.js";
 import type { OutcomeWrite } from "../../sql/queue-outcomes.js";
 import { tracebackToJson } from "./rows.js";
 

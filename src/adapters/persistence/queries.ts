@@ -14,15 +14,8 @@ import type { Driver } from "../../ports/driver.js";
 import type { ClaimRequest, OutcomeRecord, QueueRepository, WorkProbe } from "../../ports/repository.js";
 import { cancelStatement, clearQueueLogStatement, clearQueueStatement, requeueStatement } from "../../sql/queue-management.js";
 import { recordOutcomesStatement } from "../../sql/queue-outcomes.js";
-import {
-  claimStatement,
-  dedupeIndexName,
-  enqueueStatement,
-  entrypointLockStatement,
-  heartbeatStatement,
-  probeStatement,
-  type EnqueueRecord,
-} from "../../sql/queue.js";
+import { claimStatement, entrypointLockStatement } from "../../sql/claim.js";
+import { dedupeIndexName, enqueueStatement, heartbeatStatement, probeStatement, type EnqueueRecord } from "../../sql/queue.js";
 import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
 import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
 import { withExtensionTable } from "./extensions.js";

@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import type { SqlStatement } from "../../../src/sql/statement.js";
 import { sqlNames } from "../../../src/sql/identifiers.js";
-import { claimStatement, heartbeatStatement, probeStatement } from "../../../src/sql/queue.js";
+import { claimStatement } from "../../../src/sql/claim.js";
+import { heartbeatStatement, probeStatement } from "../../../src/sql/queue.js";
 import { recordOutcomesStatement } from "../../../src/sql/queue-outcomes.js";
 import { describeEachBackend } from "../../support/backends.js";
 import { queriesFor } from "./support.js";
@@ -51,6 +52,33 @@ describeEachBackend("Queries plans on a 20,000-job backlog", (db) => {
     expect(text).toContain(`${queueTable()}_ep_prio_id_idx`);
     expect(text).toContain(`${queueTable()}_pkey`);
     expect(text).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+  });
+
+  it("prepares the lean claim (one unlimited entrypoint, no stale part), and even its generic plan walks the index", async () => {
+    const lean = claimStatement(db().settings, { batchSize: 10, entrypoints: [{ name: "ep3", limit: 0 }], queueManagerId: worker, workerLimit: null, heartbeatTimeout: 30_000, includeStale: false });
+    expect(lean.name).toMatch(/^pgq_claim_one_/);
+    expect(lean.values).toEqual([10, "ep3", worker]);
+    // The plan a prepared statement settles on after five executions: no values known.
+    const name = `plan_check_${randomUUID().replaceAll("-", "")}`;
+    await db().driver.transaction(async (tx) => {
+      await tx.execute({ text: `PREPARE ${name}(int, text, uuid) AS ${lean.text}` });
+      await tx.execute({ text: "SET LOCAL plan_cache_mode = force_generic_plan" });
+      const rows = await tx.query({ text: `EXPLAIN (COSTS OFF) EXECUTE ${name}(10, 'ep3', '${worker}')` });
+      const text = rows.map((row) => String(Object.values(row)[0])).join("\n");
+      await tx.execute({ text: `DEALLOCATE ${name}` });
+      expect(text).toContain(`${queueTable()}_ep_prio_id_idx`);
+      expect(text).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+      expect(text).not.toMatch(/Sort\b[^\n]*\n[^\n]*Seq Scan/);
+    });
+    // Limits, a budget, several entrypoints or the stale part need the general statement.
+    for (const args of [
+      { entrypoints: [{ name: "ep3", limit: 2 }], workerLimit: null, includeStale: false },
+      { entrypoints: [{ name: "ep3", limit: 0 }], workerLimit: 5, includeStale: false },
+      { entrypoints: [{ name: "ep3", limit: 0 }, { name: "ep4", limit: 0 }], workerLimit: null, includeStale: false },
+      { entrypoints: [{ name: "ep3", limit: 0 }], workerLimit: null, includeStale: true },
+    ]) {
+      expect(claimStatement(db().settings, { batchSize: 10, queueManagerId: worker, heartbeatTimeout: 30_000, ...args }).name).toBeUndefined();
+    }
   });
 
   it("probes through the (entrypoint, execute_after) index", async () => {
