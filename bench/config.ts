@@ -72,9 +72,12 @@ export const QUICK_SIZES: BenchSizes = {
 
 /** Our library's worker settings in every scenario. */
 export const PGQUEUER_RUN = {
-  batchSize: 100,
+  /** As graphile-worker's local queue: 500 jobs per claim. */
+  batchSize: 500,
   /** Enough room that a claim of `batchSize` never waits for slots on no-op jobs. */
-  maxConcurrentTasks: 1_000,
+  maxConcurrentTasks: 2_000,
+  /** Two claims in flight while there is a backlog (docs/performance.md: what it costs). */
+  concurrentClaims: 2,
   /** Defaults: heartbeats every 15 s, log aggregation every ~30 s. */
   heartbeatTimeout: 30_000,
   logAggregationInterval: 30_000,
@@ -99,6 +102,7 @@ export interface PgQueuerVariant {
 export const PGQUEUER_VARIANTS: Readonly<Record<string, PgQueuerVariant>> = {
   baseline: { description: "the settings above" },
   "batch-10": { description: "batchSize 10", batchSize: 10, maxConcurrentTasks: 1_000 },
+  "batch-100-claims-1": { description: "batchSize 100, concurrentClaims 1 (the earlier bench setting)", batchSize: 100, maxConcurrentTasks: 1_000, concurrentClaims: 1 },
   "batch-500": { description: "batchSize 500", batchSize: 500, maxConcurrentTasks: 2_000 },
   "concurrency-200": { description: "maxConcurrentTasks 200", maxConcurrentTasks: 200 },
   "heartbeat-2s": { description: "heartbeatTimeout 2 000 (a heartbeat write every second)", heartbeatTimeout: 2_000 },
@@ -106,12 +110,15 @@ export const PGQUEUER_VARIANTS: Readonly<Record<string, PgQueuerVariant>> = {
   balanced: { description: "durability balanced (log and statistics UNLOGGED)", durability: "balanced" },
   volatile: { description: "durability volatile (every table UNLOGGED)", durability: "volatile" },
   "claims-2": { description: "concurrentClaims 2", concurrentClaims: 2 },
+  "batch-250-claims-2": { description: "batchSize 250, concurrentClaims 2", batchSize: 250, maxConcurrentTasks: 2_000, concurrentClaims: 2 },
+  "batch-1000-claims-2": { description: "batchSize 1000, concurrentClaims 2", batchSize: 1_000, maxConcurrentTasks: 4_000, concurrentClaims: 2 },
+  "batch-500-claims-3": { description: "batchSize 500, concurrentClaims 3", batchSize: 500, maxConcurrentTasks: 3_000, concurrentClaims: 3 },
   "batch-500-claims-2": { description: "batchSize 500, concurrentClaims 2", batchSize: 500, maxConcurrentTasks: 2_000, concurrentClaims: 2 },
   autovac: { description: "`pgq autovac` storage parameters (fillfactor 70, eager autovacuum)", autovac: true },
 };
 
 /** The second batch size the PGlite scenario measures. */
-export const PGLITE_LARGE_BATCH = 500;
+export const PGLITE_LARGE_BATCH = 1_000;
 
 /** Steady runs fold the log into statistics on a shorter period, so its cost is in the number. */
 export const PGQUEUER_STEADY_AGGREGATION = 5_000;

@@ -89,7 +89,7 @@ export class PgQueuerSubject implements Subject {
       batchSize: variant.batchSize ?? PGQUEUER_RUN.batchSize,
       maxConcurrentTasks: variant.maxConcurrentTasks !== undefined ? variant.maxConcurrentTasks : PGQUEUER_RUN.maxConcurrentTasks,
       heartbeatTimeout: variant.heartbeatTimeout ?? PGQUEUER_RUN.heartbeatTimeout,
-      ...(variant.concurrentClaims !== undefined ? { concurrentClaims: variant.concurrentClaims } : {}),
+      concurrentClaims: variant.concurrentClaims ?? PGQUEUER_RUN.concurrentClaims,
       logAggregationInterval: variant.logAggregationInterval ?? options.logAggregationInterval ?? PGQUEUER_RUN.logAggregationInterval,
     });
     return {
