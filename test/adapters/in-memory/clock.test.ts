@@ -19,13 +19,14 @@ function clockedQueue(): { queries: InMemoryQueries; advance(ms: number): void; 
   return { queries: new InMemoryQueries(driver, resolveSettings({}, {})), driver, advance: (ms) => (now += ms) };
 }
 
-function claim(queries: InMemoryQueries, options: { entrypoints: (string | EntrypointLimit)[]; worker?: string; batchSize?: number; workerLimit?: number | null; heartbeatTimeout?: number }) {
+function claim(queries: InMemoryQueries, options: { entrypoints: (string | EntrypointLimit)[]; worker?: string; batchSize?: number; workerLimit?: number | null; heartbeatTimeout?: number; includeStale?: boolean }) {
   return queries.dequeue({
     batchSize: options.batchSize ?? 10,
     entrypoints: options.entrypoints.map((entry) => (typeof entry === "string" ? { name: entry, concurrencyLimit: 0 } : entry)),
     queueManagerId: options.worker ?? randomUUID(),
     workerLimit: options.workerLimit ?? null,
     heartbeatTimeout: options.heartbeatTimeout ?? 30_000,
+    ...(options.includeStale === undefined ? {} : { includeStale: options.includeStale }),
   });
 }
 
@@ -68,6 +69,15 @@ describe("in-memory queue with an injected clock", () => {
     advance(60_000);
     const picked = await claim(queries, { entrypoints: [{ name: "one", concurrencyLimit: 1 }], batchSize: 1 });
     expect(picked.map((job) => job.id)).toEqual([stale]);
+  });
+
+  it("leaves stale jobs alone when asked to (includeStale: false), and re-picks them by default", async () => {
+    const { queries, advance } = clockedQueue();
+    const [stale, fresh] = await queries.enqueueMany([{ entrypoint: "st", priority: 5 }, { entrypoint: "st" }]);
+    await claim(queries, { entrypoints: ["st"], batchSize: 1 });
+    advance(60_000);
+    expect((await claim(queries, { entrypoints: ["st"], includeStale: false })).map((job) => job.id)).toEqual([fresh]);
+    expect((await claim(queries, { entrypoints: ["st"] })).map((job) => job.id)).toEqual([stale]);
   });
 
   it("claims nothing with a worker budget of 0, not even stale jobs (DEQ-17)", async () => {

@@ -24,6 +24,12 @@ skipCases({
     "backdates timestamps with raw SQL through db.driver; ported with an injected clock in clock.test.ts",
   "lets a stale high-priority job beat fresh low-priority work (DEQ-20)":
     "backdates timestamps with raw SQL through db.driver; ported with an injected clock in clock.test.ts",
+  "leaves stale jobs alone when asked to (includeStale: false), and re-picks them by default":
+    "backdates timestamps with raw SQL through db.driver; ported with an injected clock in clock.test.ts",
+  "returns timestamps equal, to the millisecond, to the stored ones":
+    "stores microsecond timestamps with raw SQL; the in-memory store keeps Dates and returns them as they are",
+  "does not change the session's synchronous_commit (the claim relaxes only its own commit)":
+    "reads a server setting with SQL; the in-memory store has no commits",
 });
 
 await withBackends(["memory"], () => import("../persistence/queries-dequeue.test.js"));
