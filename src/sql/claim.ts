@@ -211,7 +211,8 @@ SELECT ${jobColumnsWithEpochTimes("claimed")} FROM claimed ORDER BY claimed.prio
  *
  * The per-entrypoint limits count owned rows in this statement's snapshot, so two concurrent
  * claims could both see a free slot. Callers with limited entrypoints must run
- * {@link entrypointLockStatement} first in the same transaction (see `Queries.dequeue`).
+ * {@link entrypointTryLockStatement} first in the same transaction and request only the
+ * limited entrypoints whose lock they got (see `Queries.dequeue`).
  * `variant` adds the pause filter and the rate limit, or leaves out the stale re-claim (see
  * {@link ClaimVariant}). The claim's transaction commits without waiting for its WAL flush
  * (see the `relaxed_commit` part).
@@ -231,18 +232,23 @@ export function claimStatement(settings: Settings, args: ClaimArguments, variant
   };
 }
 
-const lockText = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext(limited.name))
+const tryLockText = `SELECT limited.name
 FROM (SELECT jsonb_array_elements_text($2::jsonb) AS name) AS limited
-ORDER BY limited.name COLLATE "C"`;
+WHERE pg_try_advisory_xact_lock(hashtext($1), hashtext(limited.name))`;
 
 /**
- * Take one transaction-scoped advisory lock per limited entrypoint, keyed on (queue table,
- * entrypoint), always in the same (byte) order so two workers never deadlock. Held until
- * commit, it serializes the claims of an entrypoint: the next claim statement starts after
- * the previous claim committed, and READ COMMITTED gives it a snapshot that sees it.
+ * Try to take one transaction-scoped advisory lock per limited entrypoint, keyed on (queue
+ * table, entrypoint); returns the names whose lock this transaction now holds. Held until
+ * commit, a lock serializes the claims of its entrypoint: the next claim of it starts after
+ * the previous one committed, and READ COMMITTED gives it a snapshot that sees it.
+ *
+ * Try, not wait: while another worker is claiming an entrypoint, this claim leaves it out and
+ * takes the rest of its request, instead of queuing behind that claim (with one limited
+ * entrypoint among many, waiting serialized every claim of every worker). Never waiting also
+ * means no lock order to keep and no deadlock.
  */
-export function entrypointLockStatement(settings: Settings, entrypoints: readonly string[]): SqlStatement {
-  return { text: lockText, values: [lockKeyName(settings, "queueTable"), jsonList(entrypoints)] };
+export function entrypointTryLockStatement(settings: Settings, entrypoints: readonly string[]): SqlStatement {
+  return { text: tryLockText, values: [lockKeyName(settings, "queueTable"), jsonList(entrypoints)] };
 }
 
 const leanClaimTexts = memoizeBySettings((settings: Settings) => ({ plain: buildLeanClaimText(settings, false), pauseFilter: buildLeanClaimText(settings, true) }));

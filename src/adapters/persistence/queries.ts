@@ -14,7 +14,8 @@ import type { Driver } from "../../ports/driver.js";
 import type { ClaimRequest, OutcomeRecord, QueueRepository, WorkProbe } from "../../ports/repository.js";
 import { cancelStatement, clearQueueLogStatement, clearQueueStatement, requeueStatement } from "../../sql/queue-management.js";
 import { recordOutcomesStatement } from "../../sql/queue-outcomes.js";
-import { claimStatement, entrypointLockStatement } from "../../sql/claim.js";
+import { claimStatement, entrypointTryLockStatement, type ClaimEntrypoint } from "../../sql/claim.js";
+import type { SqlStatement } from "../../sql/statement.js";
 import { dedupeIndexName, enqueueStatement, heartbeatStatement, probeStatement, type EnqueueRecord } from "../../sql/queue.js";
 import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
 import { listPausedStatement, pauseStatement, resumeStatement } from "../../sql/entrypoint-state.js";
@@ -209,21 +210,27 @@ export class Queries extends QueueReads implements QueueRepository {
    * limit, the claim runs in a transaction after taking an advisory lock per limited
    * entrypoint: a claim counts owned rows in its snapshot, and without the lock two concurrent
    * claims would each see the same free slot and overshoot the limit together (PgQueuer issue
-   * #761). With it, claims of one entrypoint run one after the other, each seeing the last.
+   * #761). With it, claims of one entrypoint run one after the other, each seeing the last. A
+   * lock held by another claim is not waited for: this claim leaves that entrypoint out (see
+   * `entrypointTryLockStatement`), so it can come back with fewer jobs than are eligible.
    */
   async dequeue(request: ClaimRequest): Promise<Job[]> {
     const args = checkClaimRequest(request);
     if (args.entrypoints.length === 0) return [];
-    const rateLimit = args.entrypoints.some((entrypoint) => (entrypoint.rateCount ?? 0) > 0);
-    const claim = claimStatement(this.settings, args, { pauseFilter: await this.#hasStateTable(), rateLimit });
+    const pauseFilter = await this.#hasStateTable();
     // Rate limits count picks in the claim's snapshot too: they need the same serialization.
-    const limited = args.entrypoints.filter((entrypoint) => entrypoint.limit > 0 || (entrypoint.rateCount ?? 0) > 0).map((entrypoint) => entrypoint.name);
+    const isLimited = (entrypoint: ClaimEntrypoint): boolean => entrypoint.limit > 0 || (entrypoint.rateCount ?? 0) > 0;
+    const limited = args.entrypoints.filter(isLimited).map((entrypoint) => entrypoint.name);
+    const claimOf = (entrypoints: readonly ClaimEntrypoint[]): SqlStatement =>
+      claimStatement(this.settings, { ...args, entrypoints }, { pauseFilter, rateLimit: entrypoints.some((entrypoint) => (entrypoint.rateCount ?? 0) > 0) });
     const found =
       limited.length === 0
-        ? await this.driver.query(claim)
+        ? await this.driver.query(claimOf(args.entrypoints))
         : await this.driver.transaction(async (tx) => {
-            await tx.query(entrypointLockStatement(this.settings, limited));
-            return tx.query(claim);
+            const locked = new Set((await tx.query(entrypointTryLockStatement(this.settings, limited))).map((row) => String(row.name)));
+            // Limited entrypoints another claim is serving right now are left to it this time.
+            const claimable = args.entrypoints.filter((entrypoint) => !isLimited(entrypoint) || locked.has(entrypoint.name));
+            return claimable.length === 0 ? [] : tx.query(claimOf(claimable));
           });
     return found.map(toJob);
   }

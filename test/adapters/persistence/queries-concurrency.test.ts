@@ -7,7 +7,9 @@ import { DuplicateJobError } from "../../../src/domain/errors.js";
 import type { Job } from "../../../src/domain/types.js";
 import type { Driver } from "../../../src/ports/driver.js";
 import { sqlNames } from "../../../src/sql/identifiers.js";
+import { lockKeyName } from "../../../src/sql/queue.js";
 import { describeEachBackend, type TestDatabase } from "../../support/backends.js";
+import { deferred, within } from "../../support/wait.js";
 import { claim, loggedStatuses, queriesFor, resetTables } from "./support.js";
 
 const ONE_CONNECTION = "PGlite runs every statement on one connection: nothing overlaps, there is no race to test";
@@ -129,6 +131,31 @@ describeEachBackend("Queries under concurrent connections", (db, backend) => {
     expect(new Set(seen).size).toBe(400);
     expect([...seen].sort((a, b) => a - b)).toEqual(ids);
     for (const id of ids.slice(0, 5)) expect(await loggedStatuses(db(), id)).toEqual(["queued", "picked"]);
+  });
+
+  it.skipIf(backend === "pglite")(`does not queue behind another claim of a limited entrypoint: takes the rest, leaves that one to the lock holder [${ONE_CONNECTION}]`, async () => {
+    const producer = queriesFor(db());
+    const [tight] = await producer.enqueueMany([{ entrypoint: "tight", priority: 9 }, { entrypoint: "free" }, { entrypoint: "free" }]);
+    const holder = await db().openDriver();
+    const [claimer] = await separateConnections(db(), 1);
+    const release = deferred();
+    const locked = deferred();
+    // Another claim of "tight" in progress: its transaction holds the entrypoint's lock.
+    const holding = holder.transaction(async (tx) => {
+      await tx.query({ text: "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", values: [lockKeyName(db().settings, "queueTable"), "tight"] });
+      locked.resolve();
+      await release.promise;
+    });
+    await locked.promise;
+    const entrypoints = [{ name: "tight", concurrencyLimit: 1 }, "free"];
+    try {
+      const first = await within(claim(claimer!, { entrypoints }), 5_000, "a claim that does not wait for the lock");
+      expect(first.map((job) => job.entrypoint)).toEqual(["free", "free"]);
+    } finally {
+      release.resolve();
+      await holding;
+    }
+    expect((await claim(claimer!, { entrypoints })).map((job) => job.id)).toEqual([tight]);
   });
 
   it.skipIf(backend === "pglite")(`gives a single job to exactly one of two concurrent claims, stamped with its id (DEQ-9) [${ONE_CONNECTION}]`, async () => {
