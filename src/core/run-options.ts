@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../domain/errors.js";
-import { assertDuration, describe } from "../domain/durations.js";
+import { assertTimerDuration, describe } from "../domain/durations.js";
 import type { QueueExecutionMode } from "../domain/types.js";
 
 /** Options of `run()`. Durations are milliseconds. */
@@ -88,7 +88,7 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
   if (!Number.isInteger(concurrentClaims) || concurrentClaims < 1 || concurrentClaims > 8) {
     throw new InvalidArgumentError("concurrentClaims", `must be an integer from 1 to 8, got ${describe(concurrentClaims)}`);
   }
-  const healthCheckInterval = assertDuration("healthCheckInterval", options.healthCheckInterval ?? 10_000);
+  const healthCheckInterval = assertTimerDuration("healthCheckInterval", options.healthCheckInterval ?? 10_000);
   if (healthCheckInterval === 0) throw new InvalidArgumentError("healthCheckInterval", "must be greater than 0");
   return {
     batchSize,
@@ -96,10 +96,10 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     maxConcurrentTasks,
     signal,
     shutdownOnListenerFailure,
-    dequeueTimeout: assertDuration("dequeueTimeout", options.dequeueTimeout ?? 30_000),
-    heartbeatTimeout: assertDuration("heartbeatTimeout", options.heartbeatTimeout ?? 30_000),
-    logAggregationInterval: assertDuration("logAggregationInterval", options.logAggregationInterval ?? 30_000),
-    shutdownTimeout: assertDuration("shutdownTimeout", options.shutdownTimeout ?? 30_000),
+    dequeueTimeout: assertTimerDuration("dequeueTimeout", options.dequeueTimeout ?? 30_000),
+    heartbeatTimeout: assertTimerDuration("heartbeatTimeout", options.heartbeatTimeout ?? 30_000),
+    logAggregationInterval: assertTimerDuration("logAggregationInterval", options.logAggregationInterval ?? 30_000),
+    shutdownTimeout: assertTimerDuration("shutdownTimeout", options.shutdownTimeout ?? 30_000),
     healthCheckInterval,
     concurrentClaims,
   };

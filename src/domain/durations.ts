@@ -14,6 +14,16 @@ export function assertDuration(name: string, value: unknown): number {
   return value;
 }
 
+/** The longest delay a Node.js timer waits; a longer one fires at once (with a warning). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration a timer waits for: as {@link assertDuration}, and at most {@link MAX_TIMER_MS} (about 24.8 days). */
+export function assertTimerDuration(name: string, value: unknown): number {
+  const ms = assertDuration(name, value);
+  if (ms > MAX_TIMER_MS) throw new InvalidArgumentError(name, `must be at most ${MAX_TIMER_MS} ms (about 24.8 days; a longer timer fires at once), got ${ms}`);
+  return ms;
+}
+
 /** A finite number of milliseconds that may be negative (e.g. a delay in the past). */
 export function assertFiniteNumber(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {

@@ -309,6 +309,10 @@ describeEachBackend("QueueManager bad input", (db) => {
     await expect(pgq.run({ mode: "sometimes" as never })).rejects.toThrow(/mode/);
     await expect(pgq.run({ dequeueTimeout: -1 })).rejects.toThrow(/dequeueTimeout/);
     await expect(pgq.run({ heartbeatTimeout: Number.NaN })).rejects.toThrow(/heartbeatTimeout/);
+    // Longer than a Node.js timer can wait (it would fire at once): refused, not silently wrong.
+    for (const option of ["dequeueTimeout", "heartbeatTimeout", "logAggregationInterval", "shutdownTimeout", "healthCheckInterval"] as const) {
+      await expect(pgq.run({ [option]: 2 ** 31 })).rejects.toThrow(new RegExp(`${option}.*at most 2147483647`));
+    }
     expect(pgq.queueManager.isRunning).toBe(false);
   });
 });
