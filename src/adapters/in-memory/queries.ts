@@ -22,7 +22,7 @@ import type { Job, JobId, LogEntry, LogStatistics, OnConflict, QueueStatistics }
 import type { ClaimRequest, OutcomeRecord, WorkProbe } from "../../ports/repository.js";
 import { sqlNames } from "../../sql/identifiers.js";
 import type { EnqueueRecord } from "../../sql/queue.js";
-import { checkClaimRequest, checkCount, checkEntrypointFilter, checkJobId, checkJobIds, checkMilliseconds, checkOutcomes, checkPruneOptions, checkQueueManagerId, checkStatusFilter } from "../persistence/arguments.js";
+import { checkClaimRequest, checkCount, checkEntrypointFilter, checkStoredText, checkJobId, checkJobIds, checkMilliseconds, checkOutcomes, checkPruneOptions, checkQueueManagerId, checkStatusFilter } from "../persistence/arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "../persistence/enqueue-input.js";
 import { Queries, type PausedEntrypoint, type EnqueueInterceptor, type EnqueueManyOptions, type EnqueueOptions, type PruneOptions, type PruneResult, type QueriesOptions } from "../persistence/queries.js";
 import type { BrowseQueueOptions, ListFailedJobsOptions, LogStatisticsOptions, WindowOptions } from "../persistence/queue-reads.js";
@@ -377,5 +377,6 @@ function checkEntrypointNames(entrypoint: unknown): string[] {
   if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== "string" || name === "")) {
     throw new InvalidArgumentError("entrypoint", `must be a non-empty string or a non-empty list of them, got ${describe(entrypoint)}`);
   }
+  for (const name of names as string[]) checkStoredText("entrypoint", name);
   return [...new Set(names as string[])];
 }

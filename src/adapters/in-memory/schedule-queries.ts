@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkStoredText } from "../persistence/arguments.js";
 import { InvalidArgumentError } from "../../domain/errors.js";
 import { describe } from "../../domain/durations.js";
 import type { Settings } from "../../domain/settings.js";
@@ -125,6 +126,7 @@ export class InMemoryScheduleQueries extends ScheduleQueries implements Schedule
     if (!Array.isArray(entrypoints) || !entrypoints.every((name) => typeof name === "string")) {
       throw new InvalidArgumentError("entrypoints", "must be an array of entrypoint names");
     }
+    entrypoints.forEach((name, index) => checkStoredText(`entrypoints[${index}]`, name));
     const before = this.#store.schedules.length;
     this.#store.schedules = this.#store.schedules.filter((row) => !ids.includes(row.id) && !entrypoints.includes(row.entrypoint));
     return before - this.#store.schedules.length;

@@ -14,6 +14,17 @@ import { tracebackToJson } from "./rows.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * PostgreSQL text and JSON cannot hold NUL characters or unpaired UTF-16 surrogates; reject
+ * them before any SQL instead of failing in the database with an encoding error.
+ */
+export function checkStoredText(field: string, value: string): void {
+  if (value.includes("\u0000")) throw new InvalidArgumentError(field, "must not contain NUL (\\u0000) characters: PostgreSQL text cannot store them");
+  if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(field, "must be well-formed Unicode (it contains an unpaired surrogate)");
+}
+
 /** A worker id must be a UUID (the column type); checked here so a typo is not a database error. */
 export function checkQueueManagerId(value: unknown, field = "queueManagerId"): string {
   if (typeof value !== "string" || !UUID.test(value)) throw new InvalidArgumentError(field, `must be a UUID string, got ${describe(value)}`);
@@ -58,6 +69,7 @@ export function checkEntrypointFilter(value: unknown, field = "entrypoints"): st
   if (!Array.isArray(list) || list.some((name) => typeof name !== "string")) {
     throw new InvalidArgumentError(field, `must be a string or an array of strings, got ${describe(value)}`);
   }
+  (list as string[]).forEach((name, index) => checkStoredText(typeof value === "string" ? field : `${field}[${index}]`, name));
   return list as string[];
 }
 
@@ -81,6 +93,7 @@ export function checkClaimRequest(request: ClaimRequest): ClaimArguments {
   const checked = entrypoints.map((entrypoint, index) => {
     const name: unknown = entrypoint?.name;
     if (typeof name !== "string" || name === "") throw new InvalidArgumentError(`entrypoints[${index}].name`, `must be a non-empty string, got ${describe(name)}`);
+    checkStoredText(`entrypoints[${index}].name`, name);
     if (seen.has(name)) throw new InvalidArgumentError(`entrypoints[${index}].name`, `duplicate entrypoint ${JSON.stringify(name)}`);
     seen.add(name);
     const limit = checkCount(entrypoint.concurrencyLimit, `entrypoints[${index}].concurrencyLimit`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkStoredText } from "./arguments.js";
 import { InvalidArgumentError } from "../../domain/errors.js";
 import { describe, INT32_MAX, INT32_MIN } from "../../domain/durations.js";
 import type { JobHeaders, OnConflict } from "../../domain/types.js";
@@ -40,17 +41,6 @@ export const MAX_DELAY = 1e14;
 /** Earliest absolute time accepted (4713 BC, PostgreSQL's lower timestamp bound). */
 const MIN_TIMESTAMP = Date.UTC(-4712, 0, 1);
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * PostgreSQL text and JSON cannot hold NUL characters or unpaired UTF-16 surrogates; reject
- * them here instead of failing the whole batch in the database.
- */
-function checkText(field: string, value: string): void {
-  if (value.includes("\u0000")) throw new InvalidArgumentError(field, "must not contain NUL (\\u0000) characters: PostgreSQL text cannot store them");
-  if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(field, "must be well-formed Unicode (it contains an unpaired surrogate)");
-}
-
 /** Validate `onConflict`. */
 export function checkOnConflict(value: unknown): OnConflict {
   if (value === undefined) return "raise";
@@ -70,7 +60,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function checkJson(field: string, value: unknown, ancestors: Set<object>): void {
   switch (typeof value) {
     case "string":
-      checkText(field, value);
+      checkStoredText(field, value);
       return;
     case "boolean":
       return;
@@ -85,7 +75,7 @@ function checkJson(field: string, value: unknown, ancestors: Set<object>): void 
         value.forEach((item, index) => checkJson(`${field}[${index}]`, item, ancestors));
       } else if (isPlainObject(value)) {
         for (const [key, item] of Object.entries(value)) {
-          checkText(`${field} key ${JSON.stringify(key)}`, key);
+          checkStoredText(`${field} key ${JSON.stringify(key)}`, key);
           // `undefined` properties are dropped by JSON, as users expect of optional fields.
           if (item !== undefined) checkJson(`${field}.${key}`, item, ancestors);
         }
@@ -120,7 +110,7 @@ export function normalizeJob(job: EnqueueJob, path: (field: string) => string): 
   if (typeof entrypoint !== "string" || entrypoint === "") {
     throw new InvalidArgumentError(path("entrypoint"), `must be a non-empty string, got ${describe(entrypoint)}`);
   }
-  checkText(path("entrypoint"), entrypoint);
+  checkStoredText(path("entrypoint"), entrypoint);
 
   if (typeof priority !== "number" || !Number.isInteger(priority) || priority < INT32_MIN || priority > INT32_MAX) {
     throw new InvalidArgumentError(path("priority"), `must be an integer between ${INT32_MIN} and ${INT32_MAX}, got ${describe(priority)}`);
@@ -144,7 +134,7 @@ export function normalizeJob(job: EnqueueJob, path: (field: string) => string): 
 
   if (dedupeKey !== null) {
     if (typeof dedupeKey !== "string") throw new InvalidArgumentError(path("dedupeKey"), `must be a string or null, got ${describe(dedupeKey)}`);
-    checkText(path("dedupeKey"), dedupeKey);
+    checkStoredText(path("dedupeKey"), dedupeKey);
   }
 
   if (headers !== null) {

@@ -25,7 +25,7 @@ import { jobResultsStatement } from "../../sql/results.js";
 import { jobStatusStatement } from "../../sql/queue-management.js";
 import type { JobResultEntry } from "../../domain/insights.js";
 import { missingExtensionError } from "./extensions.js";
-import { checkClaimRequest, checkEntrypointFilter, checkJobIds, checkOutcomes, checkPruneOptions, checkQueueManagerId } from "./arguments.js";
+import { checkClaimRequest, checkEntrypointFilter, checkStoredText, checkJobIds, checkOutcomes, checkPruneOptions, checkQueueManagerId } from "./arguments.js";
 import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type JobPayload } from "./enqueue-input.js";
 import { QueueReads } from "./queue-reads.js";
 import { SchemaManager, type InstallOptions, type SchemaReport } from "./schema-manager.js";
@@ -484,5 +484,6 @@ function checkEntrypointNames(entrypoint: unknown): string[] {
   if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== "string" || name === "")) {
     throw new InvalidArgumentError("entrypoint", `must be a non-empty string or a non-empty list of them, got ${describe(entrypoint)}`);
   }
+  for (const name of names as string[]) checkStoredText("entrypoint", name);
   return [...new Set(names as string[])];
 }

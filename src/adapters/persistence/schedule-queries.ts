@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError, SchemaError } from "../../domain/errors.js";
+import { checkStoredText } from "./arguments.js";
 import type { Settings } from "../../domain/settings.js";
 import { isJobStatus, type Schedule } from "../../domain/types.js";
 import type { Driver, Row } from "../../ports/driver.js";
@@ -116,6 +117,7 @@ export class ScheduleQueries implements ScheduleRepository {
     if (!Array.isArray(entrypoints) || !entrypoints.every((name) => typeof name === "string")) {
       throw new InvalidArgumentError("entrypoints", "must be an array of entrypoint names");
     }
+    entrypoints.forEach((name, index) => checkStoredText(`entrypoints[${index}]`, name));
     if (ids.length === 0 && entrypoints.length === 0) return 0;
     return this.#driver.execute({ text: this.#sql.delete, values: [JSON.stringify(ids), JSON.stringify(entrypoints)] });
   }

@@ -84,6 +84,17 @@ describe("Queries input validation (before any SQL)", () => {
     expect(driver.statements).toHaveLength(1);
   });
 
+  it.each([
+    ["pauseEntrypoint", () => setup().queries.pauseEntrypoint("a\u0000"), "entrypoint"],
+    ["resumeEntrypoint", () => setup().queries.resumeEntrypoint(["ok", "\uDC00"]), "entrypoint"],
+    ["browseQueue filter", () => setup().queries.browseQueue({ entrypoints: ["ok", "x\u0000"] }), "entrypoints[1]"],
+    ["clearQueue", () => setup().queries.clearQueue("a\u0000"), "entrypoints"],
+    ["a claim's entrypoint", () => setup().queries.dequeue({ batchSize: 1, entrypoints: [{ name: "a\u0000", concurrencyLimit: 0 }], queueManagerId: WORKER, workerLimit: null, heartbeatTimeout: 1 }), "entrypoints[0].name"],
+  ])("%s rejects a name PostgreSQL text cannot hold (NUL, unpaired surrogate)", async (_title, run, field) => {
+    const error = await rejection(run());
+    expect(error.setting).toBe(field);
+  });
+
   it("rejects bad claim requests (DEQ-1, ERR-18)", async () => {
     const { queries } = setup();
     const base = { batchSize: 1, entrypoints: [{ name: "e", concurrencyLimit: 0 }], queueManagerId: WORKER, workerLimit: null, heartbeatTimeout: 30_000 };

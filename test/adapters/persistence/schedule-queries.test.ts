@@ -166,6 +166,7 @@ describeEachBackend("ScheduleQueries", (db, backend) => {
   it("rejects bad delete arguments before any SQL", async () => {
     await expect(queries.deleteSchedules({ ids: ["1" as unknown as number] })).rejects.toThrow(InvalidArgumentError);
     await expect(queries.deleteSchedules({ ids: [1.5] })).rejects.toThrow(/ids/);
+    await expect(queries.deleteSchedules({ entrypoints: ["ok", "a\u0000"] })).rejects.toThrow(/entrypoints\[1\].*NUL/);
     await expect(queries.deleteSchedules({ entrypoints: [7 as unknown as string] })).rejects.toThrow(/entrypoints/);
   });
 });
