@@ -41,3 +41,14 @@ export function createEventRouter(handlers: EventHandlers, logger: Logger): (pay
     }
   };
 }
+
+/**
+ * Whether a table change should wake an idle worker to claim. Inserts and updates can bring
+ * claimable work. A DELETE (jobs finished or canceled) brings none; it matters only when it
+ * can free a slot of a concurrency-limited entrypoint, and in drain mode, where the last jobs
+ * finishing elsewhere is what ends the drain. Every worker's outcome write sends one, so in
+ * steady traffic waking on all of them doubled the idle claims.
+ */
+export function wakesWorker(event: Pick<TableChangedEvent, "operation">, worker: { readonly draining: boolean; readonly hasConcurrencyLimits: boolean }): boolean {
+  return event.operation !== "delete" || worker.draining || worker.hasConcurrencyLimits;
+}

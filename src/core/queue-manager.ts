@@ -20,7 +20,7 @@ import type { OutcomeRecord, QueueRepository } from "../ports/repository.js";
 import { BatchBuffer } from "./batch-buffer.js";
 import type { Context, EntrypointHandler, Resources } from "./context.js";
 import { EntrypointRegistry, type EntrypointOptions, type Registration } from "./entrypoint-registry.js";
-import { createEventRouter } from "./event-router.js";
+import { createEventRouter, wakesWorker } from "./event-router.js";
 import { HealthProbes } from "./health-probes.js";
 import { LazyAbort } from "./lazy-abort.js";
 import type { JobObserver } from "./observer.js";
@@ -49,6 +49,13 @@ const DEAF_POLL_INTERVAL = 1_000;
  * job has waited a whole heartbeat timeout already.
  */
 const STALE_CLAIM_INTERVAL = 1_000;
+/**
+ * While claims keep finding work, the idle probe's answer is reused for this long: in steady
+ * traffic every notification wakes the worker, and probing after each short claim cost a
+ * second statement per wake. The reused wait never exceeds what is left of this window, so a
+ * deferred job that arrived meanwhile is noticed at most this late.
+ */
+const PROBE_REUSE_WINDOW = 100;
 
 /** See the module documentation. */
 export class QueueManager<R extends Resources = Resources> {
@@ -142,6 +149,12 @@ class RunSession<R extends Resources> {
   #unwritten = 0;
   /** Jobs asked for by claims in flight: slots reserved for them. */
   #requested = 0;
+  /** When (performance.now()) the idle probe last ran; -Infinity: never. */
+  #lastProbe = Number.NEGATIVE_INFINITY;
+  /** When (performance.now()) the last idle probe said to look again. */
+  #probedWakeAt = Number.NEGATIVE_INFINITY;
+  /** Whether the claims since the last wait found any job. */
+  #foundWork = false;
   /** When (performance.now()) a claim last included stale jobs; -Infinity: never. */
   #lastStaleClaim = Number.NEGATIVE_INFINITY;
   /** Settles when the claim started last has dispatched its jobs. */
@@ -282,6 +295,7 @@ class RunSession<R extends Resources> {
       }
       // Claimed jobs always run, even if shutdown began during the claim: none is stranded.
       for (const job of jobs) this.#dispatch(job);
+      if (jobs.length > 0) this.#foundWork = true;
       if (jobs.length < want) return;
       onBacklog();
     }
@@ -309,12 +323,23 @@ class RunSession<R extends Resources> {
 
   /** How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). */
   async #idleTimeout(): Promise<number> {
+    const now = performance.now();
+    const foundWork = this.#foundWork;
+    this.#foundWork = false;
+    if (foundWork && now - this.#lastProbe < PROBE_REUSE_WINDOW) {
+      // Reuse: wake when the last probe said to, or when the window closes, whichever is first.
+      return Math.max(0, Math.min(this.#lastProbe + PROBE_REUSE_WINDOW, this.#probedWakeAt) - now);
+    }
     const ceiling = this.#listenerDeaf ? Math.min(this.config.dequeueTimeout, DEAF_POLL_INTERVAL) : this.config.dequeueTimeout;
     const probe = await this.manager.repository.probeWork(this.registry.names);
-    if (probe.eligible) return MIN_POLL_INTERVAL; // work exists but a limit held it back
-    if (probe.nextEligibleIn !== null && probe.nextEligibleIn < ceiling) return Math.max(probe.nextEligibleIn, MIN_POLL_INTERVAL);
-    return ceiling;
+    let timeout = ceiling;
+    if (probe.eligible) timeout = MIN_POLL_INTERVAL; // work exists but a limit held it back
+    else if (probe.nextEligibleIn !== null && probe.nextEligibleIn < ceiling) timeout = Math.max(probe.nextEligibleIn, MIN_POLL_INTERVAL);
+    this.#lastProbe = now;
+    this.#probedWakeAt = now + timeout;
+    return timeout;
   }
+
 
   /** Drain mode: nothing running, every outcome written, nothing queued now or deferred. */
   async #drained(): Promise<boolean> {
@@ -384,7 +409,10 @@ class RunSession<R extends Resources> {
   async #listen(): Promise<void> {
     const route = createEventRouter(
       {
-        tableChanged: () => this.#wakeup.notify(),
+        tableChanged: (event) => {
+          const worker = { draining: this.config.mode === "drain", hasConcurrencyLimits: this.registry.limits.some((limit) => limit.concurrencyLimit > 0) };
+          if (wakesWorker(event, worker)) this.#wakeup.notify();
+        },
         cancellation: (event) => {
           for (const id of event.ids) this.running.get(id)?.abort.abort(new JobCancelledError(`job ${id} was canceled`));
         },

@@ -6,13 +6,14 @@ import { expect, it } from "vitest";
 import { Queries } from "../../src/adapters/persistence/queries.js";
 import { QueueManager } from "../../src/core/queue-manager.js";
 import type { Job } from "../../src/domain/types.js";
-import type { ClaimRequest, OutcomeRecord } from "../../src/ports/repository.js";
+import type { ClaimRequest, OutcomeRecord, WorkProbe } from "../../src/ports/repository.js";
 import { describeEachBackend, uniqueName, type TestDatabase } from "../support/backends.js";
 import { deferred, waitUntil, within } from "../support/wait.js";
 
 /** Queries whose outcome writes wait for `gate`, and which record every claim request. */
 class InstrumentedQueries extends Queries {
   readonly claims: ClaimRequest[] = [];
+  probes = 0;
   readonly claimed: Job[] = [];
   gate: Promise<void> = Promise.resolve();
 
@@ -21,6 +22,11 @@ class InstrumentedQueries extends Queries {
     const jobs = await super.dequeue(request);
     this.claimed.push(...jobs);
     return jobs;
+  }
+
+  override async probeWork(entrypoints: readonly string[]): Promise<WorkProbe> {
+    this.probes += 1;
+    return super.probeWork(entrypoints);
   }
 
   override async recordOutcomes(queueManagerId: string, outcomes: readonly OutcomeRecord[]): Promise<void> {
@@ -83,6 +89,26 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     const staleClaims = queries.claims.filter((claim) => claim.includeStale === true).length;
     // One at the start, then one per elapsed second at most.
     expect(staleClaims).toBeLessThanOrEqual(1 + Math.floor(elapsed / 1_000));
+  });
+
+  it("runs a deferred job on time when it arrives with immediate work (the idle probe is reused while work flows)", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("reuse");
+    const deferredRan = deferred<number>();
+    qm.entrypoint(ep, {}, async (job) => {
+      if (job.payload?.toString() === "later") deferredRan.resolve(Date.now());
+    });
+    const running = qm.run({ dequeueTimeout: 60_000 });
+    try {
+      await waitUntil(() => queries.probes > 0, { message: "worker idle" });
+      const enqueuedAt = Date.now();
+      await queries.enqueueMany([{ entrypoint: ep, payload: "now" }, { entrypoint: ep, payload: "later", executeAfter: 400 }]);
+      const ranAt = await within(deferredRan.promise, 10_000, "the deferred job, long before dequeueTimeout");
+      expect(ranAt - enqueuedAt).toBeGreaterThanOrEqual(350);
+    } finally {
+      qm.stop();
+      await running;
+    }
   });
 
   it("still re-claims a dead worker's job once its heartbeat expires", async () => {
