@@ -104,7 +104,7 @@ export const PGQUEUER_VARIANTS: Readonly<Record<string, PgQueuerVariant>> = {
   "batch-10": { description: "batchSize 10", batchSize: 10, maxConcurrentTasks: 1_000 },
   "batch-100-claims-1": { description: "batchSize 100, concurrentClaims 1 (the earlier bench setting)", batchSize: 100, maxConcurrentTasks: 1_000, concurrentClaims: 1 },
   "batch-500": { description: "batchSize 500", batchSize: 500, maxConcurrentTasks: 2_000 },
-  "concurrency-200": { description: "maxConcurrentTasks 200", maxConcurrentTasks: 200 },
+  "concurrency-1000": { description: "maxConcurrentTasks 1000 (the least batchSize 500 allows)", maxConcurrentTasks: 1_000 },
   "heartbeat-2s": { description: "heartbeatTimeout 2 000 (a heartbeat write every second)", heartbeatTimeout: 2_000 },
   "aggregation-1s": { description: "logAggregationInterval 1 000", logAggregationInterval: 1_000 },
   balanced: { description: "durability balanced (log and statistics UNLOGGED)", durability: "balanced" },
