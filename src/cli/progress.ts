@@ -129,6 +129,12 @@ export function summarize(stats: readonly ThroughputStats[]): { rows: SummaryRow
   return { rows, statuses };
 }
 
+/** `after` minus `before`, per (entrypoint, status): what happened between two all-time totals. */
+export function subtractThroughput(after: readonly ThroughputStats[], before: readonly ThroughputStats[]): ThroughputStats[] {
+  const earlier = new Map(before.map((row) => [`${row.entrypoint}\u0000${row.status}`, row.totalCount]));
+  return after.map((row) => ({ ...row, totalCount: row.totalCount - (earlier.get(`${row.entrypoint}\u0000${row.status}`) ?? 0) }));
+}
+
 /** Print the summary table (or JSON) of jobs finished in the window. */
 export function printSummary(out: Output, stats: readonly ThroughputStats[], elapsed: number): void {
   const { rows, statuses } = summarize(stats);

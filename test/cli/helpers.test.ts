@@ -9,7 +9,7 @@ import { localIsoTimestamp, parseLogLevel } from "../../src/cli/logger.js";
 import { parseFactorySpec } from "../../src/cli/module-loader.js";
 import { Output, renderTable } from "../../src/cli/output.js";
 import { integerParser, parseDuration, parseJobId } from "../../src/cli/parse.js";
-import { DrainProgress, remainingJobs, renderProgress, summarize } from "../../src/cli/progress.js";
+import { DrainProgress, remainingJobs, renderProgress, subtractThroughput, summarize } from "../../src/cli/progress.js";
 import { ConnectionError, InvalidArgumentError } from "../../src/domain/errors.js";
 import type { QueueStatistics } from "../../src/domain/types.js";
 
@@ -156,6 +156,25 @@ describe("drain progress", () => {
     expect(rows).toEqual([
       { entrypoint: "a", counts: { exception: 1, deleted: 2 }, total: 3 },
       { entrypoint: "b", counts: { successful: 4 }, total: 4 },
+    ]);
+  });
+});
+
+describe("subtractThroughput", () => {
+  it("keeps only what happened between two all-time totals", () => {
+    const before = [
+      { entrypoint: "a", status: "successful" as const, totalCount: 10 },
+      { entrypoint: "b", status: "exception" as const, totalCount: 1 },
+    ];
+    const after = [
+      { entrypoint: "a", status: "successful" as const, totalCount: 15 },
+      { entrypoint: "b", status: "exception" as const, totalCount: 1 },
+      { entrypoint: "c", status: "failed" as const, totalCount: 2 },
+    ];
+    expect(subtractThroughput(after, before)).toEqual([
+      { entrypoint: "a", status: "successful", totalCount: 5 },
+      { entrypoint: "b", status: "exception", totalCount: 0 },
+      { entrypoint: "c", status: "failed", totalCount: 2 },
     ]);
   });
 });

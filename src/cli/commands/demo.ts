@@ -10,7 +10,7 @@ import type { CliContext } from "../context.js";
 import type { CliDatabase } from "../connection.js";
 import type { DemoResources } from "../demo-workload.js";
 import { parsePositiveInteger } from "../parse.js";
-import { DrainProgress, printSummary } from "../progress.js";
+import { DrainProgress, printSummary, subtractThroughput } from "../progress.js";
 import { shutdownSignal } from "../signals.js";
 
 /** Register `demo` on `program`. */
@@ -34,6 +34,9 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       });
       registerDemoWorkload(pgq);
 
+      // Totals before this run, so the summary counts exactly this run's jobs: the statistics
+      // are kept per second, so a time window could also catch the previous run's last jobs.
+      const before = await database.queries.throughputSummary();
       const started = Date.now();
       const jobs = demoJobs(options.notifications);
       await pgq.queries.enqueueMany(jobs);
@@ -50,7 +53,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       }
 
       const elapsed = Date.now() - started;
-      const stats = await database.queries.throughputSummary({ last: elapsed + 1_000 });
+      const stats = subtractThroughput(await database.queries.throughputSummary(), before);
       printSummary(out, stats, elapsed);
       if (out.json) return;
       out.line();
