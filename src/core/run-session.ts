@@ -64,6 +64,8 @@ export class RunSession<R extends Resources> {
   #probedWakeAt = Number.NEGATIVE_INFINITY;
   /** Whether the claims since the last wait found any job. */
   #foundWork = false;
+  /** The next claim should also re-claim stale jobs: at start, then set by a timer (see #markStaleClaimDue). */
+  #staleClaimWanted = true;
   /** When (performance.now()) a claim last included stale jobs; -Infinity: never. */
   #lastStaleClaim = Number.NEGATIVE_INFINITY;
   /** Settles when the claim started last has dispatched its jobs. */
@@ -184,7 +186,7 @@ export class RunSession<R extends Resources> {
       const previousTurn = this.#dispatchTurn;
       let endTurn!: () => void;
       this.#dispatchTurn = new Promise((resolve) => (endTurn = resolve));
-      const includeStale = this.#staleClaimDue();
+      const includeStale = this.#takeStaleClaim();
       let jobs: Job[];
       try {
         jobs = await this.manager.repository.dequeue({
@@ -222,12 +224,29 @@ export class RunSession<R extends Resources> {
     return max === null ? Number.MAX_SAFE_INTEGER : Math.max(0, max - this.running.size - Math.max(0, this.#unwritten - max));
   }
 
-  /** Whether this claim should also re-claim stale jobs (see STALE_CLAIM_INTERVAL). */
-  #staleClaimDue(): boolean {
-    const now = performance.now();
-    if (now - this.#lastStaleClaim < Math.min(STALE_CLAIM_INTERVAL, this.config.heartbeatTimeout / 2)) return false;
-    this.#lastStaleClaim = now;
+  /**
+   * Whether this claim should also re-claim stale jobs, and if so, mark it done. Only the first
+   * claim and the one after each #markStaleClaimDue do: a claim that answers a notification
+   * stays the lean statement, so the stale scan never sits on the pickup path of fresh jobs.
+   * With heartbeats disabled (`heartbeatTimeout: 0`) no job is ever stale to this worker.
+   */
+  #takeStaleClaim(): boolean {
+    if (!this.#staleClaimWanted || this.config.heartbeatTimeout <= 0) return false;
+    this.#staleClaimWanted = false;
+    this.#lastStaleClaim = performance.now();
     return true;
+  }
+
+  /**
+   * Timer (every STALE_CLAIM_INTERVAL, at most half the heartbeat timeout): ask the loop for a
+   * stale re-claim unless one ran within the interval, and wake it, since an idle worker
+   * claims only when woken. The loop itself makes the claim, so claims stay one at a time
+   * (with `concurrentClaims: 1`) and dispatch in order.
+   */
+  #markStaleClaimDue(interval: number): void {
+    if (performance.now() - this.#lastStaleClaim < interval) return;
+    this.#staleClaimWanted = true;
+    this.#wakeup.notify();
   }
 
   /** How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). */
@@ -345,7 +364,11 @@ export class RunSession<R extends Resources> {
 
   #startBackgroundTasks(): void {
     const { heartbeatTimeout, logAggregationInterval, healthCheckInterval } = this.config;
-    if (heartbeatTimeout > 0) this.#every(heartbeatTimeout / 2, () => this.#beat());
+    if (heartbeatTimeout > 0) {
+      this.#every(heartbeatTimeout / 2, () => this.#beat());
+      const staleInterval = Math.min(STALE_CLAIM_INTERVAL, heartbeatTimeout / 2);
+      this.#every(staleInterval, async () => this.#markStaleClaimDue(staleInterval));
+    }
     if (logAggregationInterval > 0) this.#every(logAggregationInterval, () => this.#aggregate(), true);
     this.#every(healthCheckInterval, () => this.#checkListener());
   }

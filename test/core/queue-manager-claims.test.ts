@@ -119,12 +119,30 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     const id = await queries.enqueue(ep);
     // A worker that claimed the job and died.
     await queries.dequeue({ batchSize: 1, entrypoints: [{ name: ep, concurrencyLimit: 0 }], queueManagerId: "00000000-0000-4000-8000-000000000001", workerLimit: null, heartbeatTimeout: 1_000 });
-    const running = qm.run({ heartbeatTimeout: 400, dequeueTimeout: 100 });
+    // No notification and no poll within the test: the stale-claim timer must wake the idle worker.
+    const running = qm.run({ heartbeatTimeout: 400, dequeueTimeout: 60_000 });
     try {
       expect(await within(done.promise, 15_000, "stale job re-run")).toBe(id);
     } finally {
       qm.stop();
       await running;
     }
+  });
+
+  it("never re-claims another worker's job when its own heartbeats are disabled (heartbeatTimeout 0)", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("no-heartbeat");
+    const ran: string[] = [];
+    qm.entrypoint(ep, {}, async (job) => void ran.push(job.payload?.toString() ?? ""));
+    const otherOwner = "00000000-0000-4000-8000-000000000002";
+    const [owned] = await queries.enqueueMany([{ entrypoint: ep, payload: "owned" }]);
+    await queries.dequeue({ batchSize: 1, entrypoints: [{ name: ep, concurrencyLimit: 0 }], queueManagerId: otherOwner, workerLimit: null, heartbeatTimeout: 1_000 });
+    await queries.enqueueMany(Array.from({ length: 5 }, () => ({ entrypoint: ep, payload: "free" })));
+    await within(qm.run({ mode: "drain", batchSize: 2, heartbeatTimeout: 0 }), 20_000, "drain");
+    expect(ran).toEqual(["free", "free", "free", "free", "free"]);
+    const workerClaims = queries.claims.filter((claim) => claim.queueManagerId === qm.queueManagerId);
+    expect(workerClaims.length).toBeGreaterThan(0);
+    expect(workerClaims.every((claim) => claim.includeStale === false)).toBe(true);
+    expect(await queries.queueJobById(owned!)).toMatchObject({ status: "picked", queueManagerId: otherOwner });
   });
 });
