@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { coerceError, ConnectionError, FailingListenerError, JobCancelledError, ShutdownError } from "../domain/errors.js";
-import type { Logger } from "../domain/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { Job } from "../domain/types.js";
 import type { Driver, Subscription } from "../ports/driver.js";
 import type { OutcomeRecord } from "../ports/repository.js";
@@ -320,7 +320,8 @@ export class RunSession<R extends Resources> {
     const durationMs = performance.now() - started;
     if (outcome.kind === "exception" || outcome.kind === "failed") {
       this.logger.error({ jobId: job.id, entrypoint: job.entrypoint, err: result.ok ? undefined : result.error, outcome: outcome.kind }, "job failed");
-    } else {
+    } else if (this.logger !== silentLogger) {
+      // Skipped for the default logger: this line's object would be built for every job.
       this.logger.debug({ jobId: job.id, entrypoint: job.entrypoint, outcome: outcome.kind, durationMs }, "job finished");
     }
     this.#addOutcome({ jobId: job.id, outcome });

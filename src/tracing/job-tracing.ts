@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { context as contextApi, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { context as contextApi, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from "@opentelemetry/api";
 import { coerceError } from "../domain/errors.js";
 import { assertNever, type Job } from "../domain/types.js";
 import type { JobFinishedEvent, JobObserver } from "../core/observer.js";
@@ -35,8 +35,35 @@ export function createTracingObserver(options: TracingObserverOptions = {}): Job
   /** Spans whose job has run but whose outcome is not reported yet. */
   const open = new WeakMap<Job, Span>();
 
+  /** Run the job with `span` active; record a thrown error on it. */
+  async function runInSpan<T>(span: Span, parent: Context, job: Job, run: () => Promise<T>): Promise<T> {
+    open.set(job, span);
+    let failed = false;
+    try {
+      return await contextApi.with(trace.setSpan(parent, span), run);
+    } catch (error) {
+      failed = true;
+      const cause = coerceError(error);
+      span.recordException(cause);
+      span.setAttribute("error.type", cause.name);
+      throw error;
+    } finally {
+      // The runtime reports the outcome synchronously right after this promise settles, so
+      // by the time a macrotask runs onJobFinished has ended the span. If it never comes
+      // (a job released at shutdown), end the span here rather than leak it.
+      setImmediate(() => {
+        if (!open.has(job)) return;
+        open.delete(job);
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+    }
+  }
+
   return {
-    async around<T>(job: Job, run: () => Promise<T>): Promise<T> {
+    // Not async itself: without an SDK it returns the job's own promise, adding no promise
+    // and no async frame per job.
+    around<T>(job: Job, run: () => Promise<T>): Promise<T> {
       const carrier = jobTraceCarrier(job);
       if (carrier === null && requireContext) return run();
       // The parent is the job's producer, never whatever context the worker loop is in.
@@ -58,27 +85,7 @@ export function createTracingObserver(options: TracingObserverOptions = {}): Job
         parent,
       );
       if (isNoopSpan(span)) return run(); // no SDK: nothing more to do
-      open.set(job, span);
-      let failed = false;
-      try {
-        return await contextApi.with(trace.setSpan(parent, span), run);
-      } catch (error) {
-        failed = true;
-        const cause = coerceError(error);
-        span.recordException(cause);
-        span.setAttribute("error.type", cause.name);
-        throw error;
-      } finally {
-        // The runtime reports the outcome synchronously right after this promise settles, so
-        // by the time a macrotask runs onJobFinished has ended the span. If it never comes
-        // (a job released at shutdown), end the span here rather than leak it.
-        setImmediate(() => {
-          if (!open.has(job)) return;
-          open.delete(job);
-          if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
-          span.end();
-        });
-      }
+      return runInSpan(span, parent, job, run);
     },
 
     onJobFinished(event: JobFinishedEvent): void {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { defaultTextMapGetter, defaultTextMapSetter, propagation, trace, type Context, type Span, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
+import { defaultTextMapGetter, defaultTextMapSetter, INVALID_TRACEID, propagation, trace, type Context, type Span, type TextMapPropagator, type Tracer } from "@opentelemetry/api";
 import type { Job, JobHeaders } from "../domain/types.js";
 
 /** The header key holding the trace-context carrier. */
@@ -59,7 +59,11 @@ export function resolveTracing(options: TracingOptions = {}): ResolvedTracing {
  * there is nothing to record or propagate and the caller can skip all further work.
  */
 export function isNoopSpan(span: Span): boolean {
-  return !span.isRecording() && !trace.isSpanContextValid(span.spanContext());
+  if (span.isRecording()) return false;
+  const spanContext = span.spanContext();
+  // The no-op API's placeholder carries the all-zero trace id: compare before the validity
+  // check's regular expressions, which would run once per job otherwise.
+  return spanContext.traceId === INVALID_TRACEID || !trace.isSpanContextValid(spanContext);
 }
 
 /** The `otel` carrier of a job's headers (its string entries), or null when absent (DOM-4). */
