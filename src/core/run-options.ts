@@ -17,7 +17,7 @@ export interface RunOptions {
   readonly mode?: QueueExecutionMode;
   /** Cap on jobs this worker runs at once; null or 0 = unlimited; else at least 2 × batchSize. */
   readonly maxConcurrentTasks?: number | null;
-  /** A job whose heartbeat is older than this is re-claimed by other workers (default 30 000; 0 disables heartbeats). */
+  /** A job whose heartbeat is older than this is re-claimed by other workers (default 30 000; 0 disables heartbeats and this worker's re-claiming of stale jobs). */
   readonly heartbeatTimeout?: number;
   /** Stop (and reject) when the LISTEN connection fails its health check (default false). */
   readonly shutdownOnListenerFailure?: boolean;
