@@ -20,7 +20,10 @@ export interface PrunedCounts {
 export function pruneStore(store: InMemoryStore, olderThan: number): PrunedCounts {
   foldLog(store);
   const cutoff = store.now().getTime() - olderThan;
-  const old = (row: { created: Date }): boolean => row.created.getTime() < cutoff;
+  // `<=`, not SQL's `<`: this clock counts whole milliseconds, so a row written in the same
+  // millisecond as the prune is stamped with the cutoff itself although it was written before
+  // it; PostgreSQL's microsecond clock never makes that tie.
+  const old = (row: { created: Date }): boolean => row.created.getTime() <= cutoff;
   const logBefore = store.log.length;
   // Only aggregated rows, as in SQL: after the fold above that is every row.
   store.log = store.log.filter((row) => !(row.aggregated && old(row)));

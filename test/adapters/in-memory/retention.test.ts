@@ -38,6 +38,13 @@ describe("in-memory prune", () => {
     expect(await queries.prune({ olderThan: 60_000 })).toEqual({ log: 0, statistics: 0, results: 0 });
   });
 
+  it("olderThan 0 prunes rows written in the same millisecond as the prune (the clock has no finer tick)", async () => {
+    const { queries } = clockedQueue(); // the clock never moves: every row is stamped with "now"
+    const id = await runOne(queries, "e", "same-tick");
+    expect(await queries.prune({ olderThan: 0 })).toEqual({ log: 3, statistics: 3, results: 1 });
+    expect(await queries.jobResults([id])).toEqual([]);
+  });
+
   it("rejects bad options before touching anything", async () => {
     const { queries } = clockedQueue();
     await runOne(queries, "e");
