@@ -108,7 +108,7 @@ export class RunSession<R extends Resources> {
     external?.addEventListener("abort", onExternalAbort, { once: true });
     if (external?.aborted) this.stop();
     try {
-      await this.#listen();
+      await Promise.all([this.#listen(), this.#warmUp()]);
       this.#startBackgroundTasks();
       this.logger.info({ queueManagerId: this.manager.queueManagerId, entrypoints: this.registry.names, mode: this.config.mode }, "worker started");
       await this.#loop();
@@ -140,7 +140,9 @@ export class RunSession<R extends Resources> {
           this.stop();
           break;
         }
-        await this.#wakeup.wait(await this.#idleTimeout(), this.#stopController.signal);
+        // The probe's round trip runs while the wait already listens: a notification arriving
+        // meanwhile starts the next claim at once instead of queueing behind the probe.
+        await this.#wakeup.wait(this.#idleTimeout(), this.#stopController.signal);
       } catch (error) {
         if (!(error instanceof ConnectionError)) throw error;
         // The database went away: keep the worker alive and try again shortly.
@@ -332,6 +334,34 @@ export class RunSession<R extends Resources> {
   #addOutcome(record: OutcomeRecord): void {
     this.#unwritten += 1;
     this.#outcomes.add(record);
+  }
+
+  /**
+   * Get the connections that claims and outcome writes will use ready before the first job
+   * arrives (see QueueRepository.warmUp): without it, each new connection's first claim and
+   * first outcome write cost several milliseconds more, which the first jobs after a start
+   * would wait for. Skipped in drain mode (a backlog is waiting, not a notification). A failure
+   * is only logged: the first claim meets the same problem and reports it properly.
+   */
+  async #warmUp(): Promise<void> {
+    const { repository } = this.manager;
+    if (this.config.mode === "drain" || this.registry.limits.length === 0 || repository.warmUp === undefined) return;
+    const connections = this.driver.concurrent ? this.config.concurrentClaims + 1 : 1;
+    try {
+      await repository.warmUp(
+        {
+          batchSize: this.config.batchSize,
+          entrypoints: this.registry.limits,
+          queueManagerId: this.manager.queueManagerId,
+          workerLimit: null,
+          heartbeatTimeout: this.config.heartbeatTimeout,
+          includeStale: false,
+        },
+        connections,
+      );
+    } catch (error) {
+      this.logger.debug({ err: coerceError(error) }, "connection warm-up failed; the first claim will tell");
+    }
   }
 
   async #listen(): Promise<void> {

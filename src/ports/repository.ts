@@ -102,4 +102,10 @@ export interface QueueRepository {
    * `pgq upgrade`) when results cannot be stored. Optional: a repository without it stores none.
    */
   verifyResultStorage?(): Promise<void>;
+  /**
+   * Called at worker start, before the first claim: get up to `connections` connections ready
+   * for `request`'s claims and for outcome writes, changing nothing. Optional: an optimization
+   * of the first jobs' pickup latency, whose failure the worker ignores.
+   */
+  warmUp?(request: ClaimRequest, connections: number): Promise<void>;
 }

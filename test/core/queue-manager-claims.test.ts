@@ -26,7 +26,20 @@ class InstrumentedQueries extends Queries {
 
   override async probeWork(entrypoints: readonly string[]): Promise<WorkProbe> {
     this.probes += 1;
+    if (this.probeGate) await this.probeGate;
     return super.probeWork(entrypoints);
+  }
+
+  /** Each warm-up: its request, its connection count, and how many claims ran before it. */
+  readonly warmUps: { request: ClaimRequest; connections: number; claimsBefore: number }[] = [];
+  warmUpError: Error | undefined;
+  /** When set, probes wait for it (after counting themselves). */
+  probeGate: Promise<void> | undefined;
+
+  override async warmUp(request: ClaimRequest, connections: number): Promise<void> {
+    this.warmUps.push({ request, connections, claimsBefore: this.claims.length });
+    if (this.warmUpError) throw this.warmUpError;
+    return super.warmUp(request, connections);
   }
 
   override async recordOutcomes(queueManagerId: string, outcomes: readonly OutcomeRecord[]): Promise<void> {
@@ -144,5 +157,66 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     expect(workerClaims.length).toBeGreaterThan(0);
     expect(workerClaims.every((claim) => claim.includeStale === false)).toBe(true);
     expect(await queries.queueJobById(owned!)).toMatchObject({ status: "picked", queueManagerId: otherOwner });
+  });
+
+  it("warms its claim and outcome connections once before the first claim, except in drain mode", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("warm");
+    const ran = deferred<number>();
+    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
+    const running = qm.run({ concurrentClaims: 2, batchSize: 7, dequeueTimeout: 60_000 });
+    try {
+      const id = await queries.enqueue(ep);
+      expect(await within(ran.promise, 10_000, "the job after the warm-up")).toBe(id);
+    } finally {
+      qm.stop();
+      await running;
+    }
+    expect(queries.warmUps).toHaveLength(1);
+    const [warmUp] = queries.warmUps;
+    expect(warmUp!.claimsBefore).toBe(0);
+    expect(warmUp!.connections).toBe(db().driver.concurrent ? 3 : 1);
+    expect(warmUp!.request).toMatchObject({ batchSize: 7, entrypoints: [{ name: ep, concurrencyLimit: 0 }], includeStale: false, workerLimit: null });
+
+    const drain = manager(db());
+    drain.qm.entrypoint(ep, {}, async () => undefined);
+    await within(drain.qm.run({ mode: "drain" }), 10_000, "drain");
+    expect(drain.queries.warmUps).toEqual([]);
+  });
+
+  it("runs jobs when the warm-up fails: it is only an optimization", async () => {
+    const { queries, qm } = manager(db());
+    queries.warmUpError = new Error("warm-up refused");
+    const ep = uniqueName("warm-fails");
+    const ran = deferred<number>();
+    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
+    const running = qm.run({ dequeueTimeout: 60_000 });
+    try {
+      const id = await queries.enqueue(ep);
+      expect(await within(ran.promise, 10_000, "the job despite the failed warm-up")).toBe(id);
+    } finally {
+      qm.stop();
+      await running;
+    }
+    expect(queries.warmUps).toHaveLength(1);
+  });
+
+  it("claims on a notification while its idle probe is still waiting for the database", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("probe-aside");
+    const ran = deferred<number>();
+    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
+    const probes = deferred();
+    queries.probeGate = probes.promise; // every probe hangs until the end of the test
+    const running = qm.run({ dequeueTimeout: 60_000 });
+    try {
+      await waitUntil(() => queries.probes > 0, { message: "worker idle, its probe in flight" });
+      const id = await queries.enqueue(ep);
+      expect(await within(ran.promise, 10_000, "the job, with the probe still unanswered")).toBe(id);
+    } finally {
+      probes.resolve();
+      qm.stop();
+      await running;
+    }
   });
 });

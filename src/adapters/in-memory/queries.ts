@@ -104,6 +104,11 @@ export class InMemoryQueries extends Queries {
     }
   }
 
+  /** Validates as {@link Queries.warmUp} does; the store has no connections to prepare. */
+  override async warmUp(request: ClaimRequest, _connections: number): Promise<void> {
+    checkQueueManagerId(checkClaimRequest(request).queueManagerId);
+  }
+
   /** See {@link Queries.dequeue}. */
   override async dequeue(request: ClaimRequest): Promise<Job[]> {
     const args = checkClaimRequest(request);

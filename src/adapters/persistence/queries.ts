@@ -14,7 +14,7 @@ import type { Driver } from "../../ports/driver.js";
 import type { ClaimRequest, OutcomeRecord, QueueRepository, WorkProbe } from "../../ports/repository.js";
 import { cancelStatement, clearQueueLogStatement, clearQueueStatement, requeueStatement } from "../../sql/queue-management.js";
 import { recordOutcomesStatement } from "../../sql/queue-outcomes.js";
-import { claimStatement, entrypointTryLockStatement, type ClaimEntrypoint } from "../../sql/claim.js";
+import { claimStatement, entrypointTryLockStatement, type ClaimArguments, type ClaimEntrypoint } from "../../sql/claim.js";
 import type { SqlStatement } from "../../sql/statement.js";
 import { dedupeIndexName, enqueueStatement, heartbeatStatement, probeStatement, type EnqueueRecord } from "../../sql/queue.js";
 import { aggregateStatement, clearStatisticsStatement } from "../../sql/statistics.js";
@@ -98,6 +98,14 @@ export interface QueriesOptions {
   readonly enqueueInterceptor?: EnqueueInterceptor;
   /** Refuse payloads larger than this many bytes (a positive integer; default null, no limit). */
   readonly maxPayloadSize?: number | null;
+}
+
+/** Thrown inside {@link Queries.warmUp}'s transactions so that they roll back. */
+class WarmUpRollback {}
+
+/** The claim for these arguments, with the variant flags `Queries.dequeue` derives from them. */
+function claimVariantStatement(settings: Settings, args: ClaimArguments, pauseFilter: boolean): SqlStatement {
+  return claimStatement(settings, args, { pauseFilter, rateLimit: args.entrypoints.some((entrypoint) => (entrypoint.rateCount ?? 0) > 0) });
 }
 
 /** The queue's operations. Construct one per database and settings; it holds no connection state. */
@@ -221,8 +229,7 @@ export class Queries extends QueueReads implements QueueRepository {
     // Rate limits count picks in the claim's snapshot too: they need the same serialization.
     const isLimited = (entrypoint: ClaimEntrypoint): boolean => entrypoint.limit > 0 || (entrypoint.rateCount ?? 0) > 0;
     const limited = args.entrypoints.filter(isLimited).map((entrypoint) => entrypoint.name);
-    const claimOf = (entrypoints: readonly ClaimEntrypoint[]): SqlStatement =>
-      claimStatement(this.settings, { ...args, entrypoints }, { pauseFilter, rateLimit: entrypoints.some((entrypoint) => (entrypoint.rateCount ?? 0) > 0) });
+    const claimOf = (entrypoints: readonly ClaimEntrypoint[]): SqlStatement => claimVariantStatement(this.settings, { ...args, entrypoints }, pauseFilter);
     const found =
       limited.length === 0
         ? await this.driver.query(claimOf(args.entrypoints))
@@ -233,6 +240,35 @@ export class Queries extends QueueReads implements QueueRepository {
             return claimable.length === 0 ? [] : tx.query(claimOf(claimable));
           });
     return found.map(toJob);
+  }
+
+  /**
+   * Prepare `connections` connections for a worker's hot path: on each, in a transaction
+   * that is rolled back, run the claim this request will send (with room for no job) and an
+   * outcome write for no job. A connection's first statements on the queue tables load their
+   * catalog entries and prepare the named claim, several milliseconds that would otherwise
+   * delay the first jobs after a worker starts. Nothing is claimed, logged or notified: the
+   * rollback discards the trigger's NOTIFY with the rest.
+   */
+  async warmUp(request: ClaimRequest, connections: number): Promise<void> {
+    const args = checkClaimRequest(request);
+    if (args.entrypoints.length === 0 || !(Number.isInteger(connections) && connections > 0)) return;
+    const owner = checkQueueManagerId(args.queueManagerId);
+    const claim = claimVariantStatement(this.settings, { ...args, batchSize: 0, includeStale: false }, await this.#hasStateTable());
+    const outcomes = recordOutcomesStatement(this.settings, owner, []);
+    const rollBack = new WarmUpRollback();
+    const warmOne = (): Promise<void> =>
+      this.driver
+        .transaction(async (tx) => {
+          await tx.query(claim);
+          await tx.query(outcomes);
+          throw rollBack;
+        })
+        .catch((error: unknown) => {
+          if (error !== rollBack) throw error;
+        });
+    // At once, so that each transaction holds a connection of its own.
+    await Promise.all(Array.from({ length: connections }, warmOne));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeEach, expect, it } from "vitest";
+import { InvalidArgumentError } from "../../../src/domain/errors.js";
 import { sqlNames } from "../../../src/sql/identifiers.js";
 import { describeEachBackend, type TestDatabase } from "../../support/backends.js";
 import { captureEvents, claim, logRows, loggedStatuses, queriesFor, queueRows, resetTables } from "./support.js";
@@ -259,6 +260,43 @@ describeEachBackend("Queries.dequeue", (db) => {
   it("leaves no trace when nothing is claimable", async () => {
     const queries = queriesFor(db());
     expect(await claim(queries, { entrypoints: ["none", { name: "limited", concurrencyLimit: 2 }] })).toEqual([]);
+    expect(await logRows(db())).toEqual([]);
+  });
+
+  it("warmUp prepares connections without claiming, logging or notifying anything", async () => {
+    const queries = queriesFor(db());
+    const ids = await queries.enqueueMany([{ entrypoint: "warm" }, { entrypoint: "warm" }, { entrypoint: "capped" }]);
+    const queueBefore = await queueRows(db());
+    const logBefore = await logRows(db());
+    const capture = await captureEvents(db());
+    try {
+      await capture.settle();
+      const request = (entrypoints: { name: string; concurrencyLimit: number }[]) => ({
+        batchSize: 100,
+        entrypoints,
+        queueManagerId: randomUUID(),
+        workerLimit: null,
+        heartbeatTimeout: 30_000,
+      });
+      // The lean claim (one unlimited entrypoint) and the general one with its advisory lock.
+      await queries.warmUp(request([{ name: "warm", concurrencyLimit: 0 }]), 3);
+      await queries.warmUp(request([{ name: "warm", concurrencyLimit: 0 }, { name: "capped", concurrencyLimit: 1 }]), 2);
+      expect(await capture.settle()).toEqual([]);
+    } finally {
+      await capture.close();
+    }
+    expect(await queueRows(db())).toEqual(queueBefore);
+    expect(await logRows(db())).toEqual(logBefore);
+    // The connections it touched claim as usual afterwards.
+    expect((await claim(queries, { entrypoints: ["warm", "capped"] })).map((job) => job.id).sort()).toEqual([...ids].sort());
+  });
+
+  it("warmUp refuses a bad request with the claim's own error, and does nothing for zero connections", async () => {
+    const queries = queriesFor(db());
+    const request = { batchSize: 10, entrypoints: [{ name: "warm", concurrencyLimit: 0 }], queueManagerId: randomUUID(), workerLimit: null, heartbeatTimeout: 30_000 };
+    await expect(queries.warmUp({ ...request, batchSize: 0 }, 1)).rejects.toMatchObject({ constructor: InvalidArgumentError, setting: "batchSize" });
+    await expect(queries.warmUp({ ...request, queueManagerId: "not-a-uuid" }, 1)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await queries.warmUp(request, 0);
     expect(await logRows(db())).toEqual([]);
   });
 });
