@@ -84,6 +84,9 @@ export type ChildResult = EnqueueResult | DrainResult | SteadyWorkerResult | Ste
 /** Messages a child sends. */
 export type ChildMessage = { readonly type: "ready" } | { readonly type: "result"; readonly result: ChildResult } | { readonly type: "error"; readonly message: string };
 
+/** Sequence number of the latency scenario's unmeasured first job (see runLatencyProducer). */
+export const WARM_UP_SEQ = -1;
+
 /** Wall-clock time in epoch milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export function preciseNow(): number {
   return performance.timeOrigin + performance.now();

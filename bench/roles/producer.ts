@@ -5,7 +5,7 @@
  * @module
  */
 import type { LibraryName } from "../config.js";
-import { preciseNow, type ChildResult } from "../protocol.js";
+import { preciseNow, WARM_UP_SEQ, type ChildResult } from "../protocol.js";
 import { createSubject } from "../subjects/index.js";
 import type { BenchJob } from "../subjects/types.js";
 import { sleep, type Inbox } from "./inbox.js";
@@ -59,10 +59,24 @@ export async function runSteadyProducer(task: ProducerTarget & { duration: numbe
   }
 }
 
-/** One job every `gap` ms; records when each enqueue's commit was acknowledged. */
+/**
+ * How long the latency producer waits after its warm-up job before the measured ones. Every
+ * library handles that job within milliseconds; the rest lets both processes go idle again.
+ */
+const WARM_UP_PAUSE = 500;
+
+/**
+ * One job every `gap` ms; records when each enqueue's commit was acknowledged. First one
+ * unmeasured job: it opens the producer's connection (otherwise the first measured enqueues
+ * start late and bunch up as the schedule catches up) and takes the one-time costs of the
+ * worker's first job (code compiled on first use, a connection's first statements), which
+ * are a start-up cost, not pickup latency at idle.
+ */
 export async function runLatencyProducer(task: ProducerTarget & { count: number; gap: number }): Promise<ChildResult> {
   const producer = await (await createSubject(task.library, task.dsn, task.schema)).openProducer();
   try {
+    await producer.enqueueOne({ seq: WARM_UP_SEQ });
+    await sleep(WARM_UP_PAUSE);
     const commits: [number, number][] = [];
     const start = performance.now();
     for (let seq = 0; seq < task.count; seq += 1) {

@@ -8,7 +8,7 @@
 import pg from "pg";
 import type { LibraryName } from "../config.js";
 import { countRemaining } from "../database.js";
-import { cpuSeconds, preciseNow, type ChildResult, type WorkerMode } from "../protocol.js";
+import { cpuSeconds, preciseNow, WARM_UP_SEQ, type ChildResult, type WorkerMode } from "../protocol.js";
 import { createSubject } from "../subjects/index.js";
 import { PGQUEUER_STEADY_AGGREGATION } from "../config.js";
 import { deferred, sleep, type Inbox } from "./inbox.js";
@@ -110,6 +110,7 @@ async function latency(task: WorkerTask, inbox: Inbox): Promise<ChildResult> {
   const handle = await subject.startWorker({
     mode: "continuous",
     onJob: (seq) => {
+      if (seq === WARM_UP_SEQ) return; // the producer's unmeasured first job
       starts.push([seq, preciseNow()]);
       if (starts.length === task.expected) all.resolve();
     },
