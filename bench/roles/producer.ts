@@ -21,12 +21,18 @@ function jobs(from: number, count: number): BenchJob[] {
   return Array.from({ length: count }, (_, index) => ({ seq: from + index }));
 }
 
-/** `batchJobs` in batches of `batchSize`, then `singleJobs` one at a time; each phase timed. */
+/**
+ * `batchJobs` in batches of `batchSize`, then `singleJobs` one at a time; each phase timed.
+ * One untimed batch first, for every library alike: some producers connect lazily on their
+ * first call and others in `openProducer`, so without it only some would pay the connection
+ * (and the first compilation of their enqueue path) inside the clock.
+ */
 export async function runEnqueue(task: ProducerTarget & { batchJobs: number; batchSize: number; singleJobs: number }): Promise<ChildResult> {
   const producer = await (await createSubject(task.library, task.dsn, task.schema)).openProducer();
   try {
     const batches: BenchJob[][] = [];
     for (let from = 0; from < task.batchJobs; from += task.batchSize) batches.push(jobs(from, Math.min(task.batchSize, task.batchJobs - from)));
+    await producer.enqueueBatch(jobs(task.batchJobs + task.singleJobs, task.batchSize)); // untimed warm-up
     const batchStart = performance.now();
     for (const batch of batches) await producer.enqueueBatch(batch);
     const batchSeconds = (performance.now() - batchStart) / 1000;
