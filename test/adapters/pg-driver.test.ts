@@ -63,6 +63,22 @@ describe.skipIf(!selectedBackends().includes("postgres"))("node-postgres drivers
     expect((await target.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
   });
 
+  it("a connection error that reaches no other listener does not crash the process, and the dead connection is dropped", async () => {
+    const shared = pool();
+    new PgPoolDriver(shared);
+    new PgPoolDriver(shared); // a second driver on the same pool adds no second listener
+    const client = await shared.connect();
+    // Checked out: pg-pool's idle listener is off, as in the restart race this guards against.
+    expect(client.listenerCount("error")).toBe(1);
+    expect(() => client.emit("error", new Error("terminating connection due to administrator command"))).not.toThrow();
+    // Without the guard the same emit throws (Node's rule for an 'error' event nobody hears).
+    const bare = new pg.Client({ connectionString: TEST_DSN });
+    expect(() => bare.emit("error", new Error("unheard"))).toThrow("unheard");
+    client.release(new Error("dead connection"));
+    expect(shared.totalCount).toBe(0);
+    expect((await shared.query<{ one: number }>("SELECT 1 AS one")).rows[0]?.one).toBe(1);
+  });
+
   it("PgPoolDriver.close() ends a pool it owns", async () => {
     const target = pool();
     const driver = new PgPoolDriver(target, { ownsPool: true });

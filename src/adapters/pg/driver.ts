@@ -152,6 +152,27 @@ export class PgClientDriver implements Driver {
   }
 }
 
+/** Pools whose new connections already get {@link ignoreLateError}. */
+const guardedPools = new WeakSet<pg.Pool>();
+
+/** Swallows a connection error that reaches no other listener (see {@link guardPoolClients}). */
+function ignoreLateError(): void {}
+
+/**
+ * Give every connection the pool opens from now on a permanent 'error' listener. pg emits a
+ * connection's failure as an 'error' event, and an event with no listener kills the process.
+ * pg-pool listens while a connection is idle and `pool.query` while its statement runs, but
+ * during a server restart we saw a pooled connection that had just run a `pool.query` receive
+ * the server's "terminating connection" message with neither listening, and the worker died
+ * (test/chaos/postgres-restart.test.ts, about one run in three). The failure still reaches the
+ * statement that was running, and pg-pool still drops the dead connection on release.
+ */
+function guardPoolClients(pool: pg.Pool): void {
+  if (guardedPools.has(pool)) return;
+  guardedPools.add(pool);
+  pool.on("connect", (client) => client.on("error", ignoreLateError));
+}
+
 /** Options of {@link PgPoolDriver}. */
 export interface PgPoolDriverOptions {
   /** End the pool in `close()` (only for pools the library created; default false). */
@@ -191,6 +212,7 @@ export class PgPoolDriver implements Driver {
       throw new InvalidArgumentError("reconnectDelay", `must be a non-negative number of milliseconds, got ${reconnectDelay}`);
     }
     this.#pool = pool;
+    guardPoolClients(pool);
     this.#ownsPool = options.ownsPool ?? false;
     this.#reconnectDelay = reconnectDelay;
   }
