@@ -64,6 +64,8 @@ export class RunSession<R extends Resources> {
   #probedWakeAt = Number.NEGATIVE_INFINITY;
   /** Whether the claims since the last wait found any job. */
   #foundWork = false;
+  /** The idle probe being answered, if any (see #idleTimeout). */
+  #probeInFlight: Promise<number> | undefined;
   /** The next claim should also re-claim stale jobs: at start, then set by a timer (see #markStaleClaimDue). */
   #staleClaimWanted = true;
   /** When (performance.now()) a claim last included stale jobs; -Infinity: never. */
@@ -251,7 +253,12 @@ export class RunSession<R extends Resources> {
     this.#wakeup.notify();
   }
 
-  /** How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). */
+  /**
+   * How long to wait before polling again when nothing was claimable (CATALOGUE QM-9). At most
+   * one probe is in flight: the loop no longer waits for the probe before it listens for
+   * notifications, so while a probe is slow (a bloated table) every wake-up would otherwise start
+   * another, and the pile would hold the pool's connections that claims and outcome writes need.
+   */
   async #idleTimeout(): Promise<number> {
     const now = performance.now();
     const foundWork = this.#foundWork;
@@ -260,6 +267,21 @@ export class RunSession<R extends Resources> {
       // Reuse: wake when the last probe said to, or when the window closes, whichever is first.
       return Math.max(0, Math.min(this.#lastProbe + PROBE_REUSE_WINDOW, this.#probedWakeAt) - now);
     }
+    if (this.#probeInFlight) {
+      await this.#probeInFlight;
+      // Its answer counts from when that probe started.
+      return Math.max(0, this.#probedWakeAt - performance.now());
+    }
+    const probing = this.#probe(now);
+    this.#probeInFlight = probing;
+    try {
+      return await probing;
+    } finally {
+      this.#probeInFlight = undefined;
+    }
+  }
+
+  async #probe(now: number): Promise<number> {
     const ceiling = this.#listenerDeaf ? Math.min(this.config.dequeueTimeout, DEAF_POLL_INTERVAL) : this.config.dequeueTimeout;
     const probe = await this.manager.repository.probeWork(this.registry.names);
     let timeout = ceiling;

@@ -201,11 +201,12 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     expect(queries.warmUps).toHaveLength(1);
   });
 
-  it("claims on a notification while its idle probe is still waiting for the database", async () => {
+  it("claims on a notification while its idle probe is still waiting for the database, and sends no second probe meanwhile", async () => {
     const { queries, qm } = manager(db());
     const ep = uniqueName("probe-aside");
     const ran = deferred<number>();
-    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
+    let ranNext = ran;
+    qm.entrypoint(ep, {}, async (job) => ranNext.resolve(job.id));
     const probes = deferred();
     queries.probeGate = probes.promise; // every probe hangs until the end of the test
     const running = qm.run({ dequeueTimeout: 60_000 });
@@ -213,6 +214,14 @@ describeEachBackend("QueueManager claim pacing", (db) => {
       await waitUntil(() => queries.probes > 0, { message: "worker idle, its probe in flight" });
       const id = await queries.enqueue(ep);
       expect(await within(ran.promise, 10_000, "the job, with the probe still unanswered")).toBe(id);
+      // More wake-ups while that probe hangs join it instead of sending probes of their own.
+      for (let index = 0; index < 3; index += 1) {
+        const next = deferred<number>();
+        ranNext = next;
+        const nextId = await queries.enqueue(ep);
+        expect(await within(next.promise, 10_000, "a later job, the probe still unanswered")).toBe(nextId);
+      }
+      expect(queries.probes).toBe(1);
     } finally {
       probes.resolve();
       qm.stop();
