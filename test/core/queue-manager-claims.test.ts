@@ -53,6 +53,20 @@ function manager(db: TestDatabase): { queries: InstrumentedQueries; qm: QueueMan
   return { queries, qm: new QueueManager({ repository: queries, driver: db.driver }) };
 }
 
+/** Start a continuous worker serving `ep`, enqueue one job, wait until it ran, then stop the worker. */
+async function runOneJob(queries: InstrumentedQueries, qm: QueueManager, ep: string, options: Parameters<QueueManager["run"]>[0], what: string): Promise<void> {
+  const ran = deferred<number>();
+  qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
+  const running = qm.run(options);
+  try {
+    const id = await queries.enqueue(ep);
+    expect(await within(ran.promise, 10_000, what)).toBe(id);
+  } finally {
+    qm.stop();
+    await running;
+  }
+}
+
 describeEachBackend("QueueManager claim pacing", (db) => {
   it("stops claiming while unwritten outcomes exceed maxConcurrentTasks, and resumes when they are written", async () => {
     const { queries, qm } = manager(db());
@@ -162,16 +176,7 @@ describeEachBackend("QueueManager claim pacing", (db) => {
   it("warms its claim and outcome connections once before the first claim, except in drain mode", async () => {
     const { queries, qm } = manager(db());
     const ep = uniqueName("warm");
-    const ran = deferred<number>();
-    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
-    const running = qm.run({ concurrentClaims: 2, batchSize: 7, dequeueTimeout: 60_000 });
-    try {
-      const id = await queries.enqueue(ep);
-      expect(await within(ran.promise, 10_000, "the job after the warm-up")).toBe(id);
-    } finally {
-      qm.stop();
-      await running;
-    }
+    await runOneJob(queries, qm, ep, { concurrentClaims: 2, batchSize: 7, dequeueTimeout: 60_000 }, "the job after the warm-up");
     expect(queries.warmUps).toHaveLength(1);
     const [warmUp] = queries.warmUps;
     expect(warmUp!.claimsBefore).toBe(0);
@@ -187,17 +192,7 @@ describeEachBackend("QueueManager claim pacing", (db) => {
   it("runs jobs when the warm-up fails: it is only an optimization", async () => {
     const { queries, qm } = manager(db());
     queries.warmUpError = new Error("warm-up refused");
-    const ep = uniqueName("warm-fails");
-    const ran = deferred<number>();
-    qm.entrypoint(ep, {}, async (job) => ran.resolve(job.id));
-    const running = qm.run({ dequeueTimeout: 60_000 });
-    try {
-      const id = await queries.enqueue(ep);
-      expect(await within(ran.promise, 10_000, "the job despite the failed warm-up")).toBe(id);
-    } finally {
-      qm.stop();
-      await running;
-    }
+    await runOneJob(queries, qm, uniqueName("warm-fails"), { dequeueTimeout: 60_000 }, "the job despite the failed warm-up");
     expect(queries.warmUps).toHaveLength(1);
   });
 
