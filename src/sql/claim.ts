@@ -62,18 +62,26 @@ export interface ClaimVariant {
 
 const claimTexts = memoizeBySettings((settings: Settings) => {
   const cache = new Map<string, string>();
-  return (variant: ClaimVariant): string => {
-    const key = `${variant.pauseFilter}:${variant.rateLimit === true}:${variant.stale !== false}`;
+  return (variant: ClaimVariant, entrypointCount: number): string => {
+    const key = `${variant.pauseFilter}:${variant.rateLimit === true}:${variant.stale !== false}:${entrypointCount}`;
     let text = cache.get(key);
     if (text === undefined) {
-      text = buildClaimText(settings, variant);
+      text = buildClaimText(settings, variant, entrypointCount);
       cache.set(key, text);
     }
     return text;
   };
 });
 
-function buildClaimText(settings: Settings, variant: ClaimVariant): string {
+/**
+ * `entrypointCount` is the number of entries in the JSON parameter, written into the text as
+ * the `requested` part's LIMIT (it never cuts anything off). Without it the planner assumes a
+ * set-returning function yields 100 rows and multiplies every per-entrypoint cost by 100: on a
+ * large or never-analyzed queue table that pushed the claim's estimate past `jit_above_cost`,
+ * and compiling it with JIT cost about 100 ms per claim (the 100 000-job load suite's claims
+ * took 150-500 ms instead of ~20).
+ */
+function buildClaimText(settings: Settings, variant: ClaimVariant, entrypointCount: number): string {
   const n = sqlNames(settings);
   const pauseFilter = variant.pauseFilter
     ? `
@@ -87,6 +95,8 @@ function buildClaimText(settings: Settings, variant: ClaimVariant): string {
   return `WITH requested AS (
     SELECT e.name AS entrypoint, e."limit" AS concurrency_limit${rateColumns}
     FROM jsonb_to_recordset($2::jsonb) AS e(name text, "limit" int${rateRecord})${pauseFilter}
+    -- The true row count, for the planner's estimate (see buildClaimText).
+    LIMIT ${entrypointCount}
 ),
 relaxed_commit AS MATERIALIZED (
     -- This transaction's commit does not wait for its WAL to reach disk. Losing a claim in a
@@ -225,15 +235,19 @@ export function claimStatement(settings: Settings, args: ClaimArguments, variant
   }
   const values = [args.batchSize, jsonList(args.entrypoints), args.queueManagerId, args.workerLimit];
   return {
-    text: claimTexts(settings)({ ...variant, stale }),
+    text: claimTexts(settings)({ ...variant, stale }, args.entrypoints.length),
     // $5 (the heartbeat timeout) appears only in the stale part; an unreferenced parameter
     // has no type and PostgreSQL would refuse the statement.
     values: stale ? [...values, args.heartbeatTimeout] : values,
   };
 }
 
-const tryLockText = `SELECT limited.name
-FROM (SELECT jsonb_array_elements_text($2::jsonb) AS name) AS limited
+const tryLockText = `WITH no_jit AS MATERIALIZED (
+    -- For the rest of this transaction: the claim that follows is planned without JIT.
+    SELECT set_config('jit', 'off', true) AS setting
+)
+SELECT limited.name
+FROM no_jit, (SELECT jsonb_array_elements_text($2::jsonb) AS name) AS limited
 WHERE pg_try_advisory_xact_lock(hashtext($1), hashtext(limited.name))`;
 
 /**
@@ -241,6 +255,12 @@ WHERE pg_try_advisory_xact_lock(hashtext($1), hashtext(limited.name))`;
  * table, entrypoint); returns the names whose lock this transaction now holds. Held until
  * commit, a lock serializes the claims of its entrypoint: the next claim of it starts after
  * the previous one committed, and READ COMMITTED gives it a snapshot that sees it.
+ *
+ * It also turns JIT compilation off for the rest of the transaction. The limited claim's
+ * per-entrypoint counts make it the costliest claim to plan, and on a large, bloated or
+ * never-analyzed table its estimate can pass `jit_above_cost`: compiling then took ~100 ms, far
+ * more than the claim itself, and every claim of the limited entrypoints paid it while holding
+ * their lock (measured in the load suite, see docs/reliability.md).
  *
  * Try, not wait: while another worker is claiming an entrypoint, this claim leaves it out and
  * takes the rest of its request, instead of queuing behind that claim (with one limited

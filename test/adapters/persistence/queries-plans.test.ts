@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import type { SqlStatement } from "../../../src/sql/statement.js";
 import { sqlNames } from "../../../src/sql/identifiers.js";
-import { claimStatement } from "../../../src/sql/claim.js";
+import { claimStatement, entrypointTryLockStatement } from "../../../src/sql/claim.js";
 import { heartbeatStatement, probeStatement } from "../../../src/sql/queue.js";
 import { recordOutcomesStatement } from "../../../src/sql/queue-outcomes.js";
 import { describeEachBackend } from "../../support/backends.js";
@@ -52,6 +52,29 @@ describeEachBackend("Queries plans on a 20,000-job backlog", (db) => {
     expect(text).toContain(`${queueTable()}_ep_prio_id_idx`);
     expect(text).toContain(`${queueTable()}_pkey`);
     expect(text).not.toMatch(new RegExp(`Seq Scan on ${queueTable()}\\b`));
+  });
+
+  it("tells the planner how many entrypoints a claim asks for (not the default 100 rows of a set-returning function)", async () => {
+    // The default estimate multiplied every per-entrypoint cost by 100, which pushed the claim
+    // past jit_above_cost on a large table: ~100 ms of JIT compilation per claim.
+    for (const count of [1, 3, 7]) {
+      const entrypoints = Array.from({ length: count }, (_, index) => ({ name: `ep${index}`, limit: index === 0 ? 2 : 0 }));
+      const claim = claimStatement(db().settings, { batchSize: 10, entrypoints, queueManagerId: worker, workerLimit: null, heartbeatTimeout: 30_000 });
+      const rows = await db().driver.query({ text: `EXPLAIN ${claim.text}`, values: claim.values });
+      const text = rows.map((row) => String(Object.values(row)[0])).join("\n");
+      expect(text).toMatch(new RegExp(`CTE requested\\n\\s*->\\s+Limit\\s+\\(cost=[^)]*rows=${count} `));
+    }
+  });
+
+  it("the limited claim's transaction is planned without JIT, and only that transaction", async () => {
+    const setting = async (): Promise<string> => String((await db().driver.query<{ jit: string }>({ text: "SELECT current_setting('jit') AS jit" }))[0]!.jit);
+    const before = await setting();
+    const inside = await db().driver.transaction(async (tx) => {
+      await tx.query(entrypointTryLockStatement(db().settings, ["ep0"]));
+      return String((await tx.query<{ jit: string }>({ text: "SELECT current_setting('jit') AS jit" }))[0]!.jit);
+    });
+    expect(inside).toBe("off");
+    expect(await setting()).toBe(before);
   });
 
   it("prepares the lean claim (one unlimited entrypoint, no stale part), and even its generic plan walks the index", async () => {
