@@ -34,6 +34,8 @@ export class BatchBuffer<T> {
   #closed = false;
   /** Consecutive failures, to back off the retry timer. */
   #failures = 0;
+  /** The armed timer is the immediate one of an `add(item, true)`. */
+  #soon = false;
 
   constructor(options: BatchBufferOptions<T>) {
     this.#options = options;
@@ -44,14 +46,21 @@ export class BatchBuffer<T> {
     return this.#items.length;
   }
 
-  /** Add an item; may start a flush. */
-  add(item: T): void {
+  /**
+   * Add an item; may start a flush. `soon`: this item should not wait for the interval; it is
+   * written on the next turn of the event loop, together with whatever else arrived by then.
+   */
+  add(item: T, soon = false): void {
     if (this.#closed) throw new Error("BatchBuffer is closed");
     this.#items.push(item);
     // After a failure, wait for the backed-off retry timer instead of hammering the sink.
-    if (this.#items.length >= this.#options.maxSize && this.#failures === 0) {
+    if (this.#failures > 0) return;
+    if (this.#items.length >= this.#options.maxSize) {
       void this.flush();
-    } else if (this.#timer === undefined && this.#failures === 0) {
+    } else if (soon) {
+      if (!this.#soon) this.#arm(0);
+      this.#soon = true;
+    } else if (this.#timer === undefined) {
       this.#arm(this.#options.interval);
     }
   }
@@ -75,20 +84,17 @@ export class BatchBuffer<T> {
   /** Flush what is left, trying up to `closeAttempts` times; then refuse new items. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#disarm();
     const attempts = this.#options.closeAttempts ?? 5;
     for (let attempt = 0; attempt < attempts && (this.#items.length > 0 || this.#flushing); attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(this.#options.interval * 2 ** attempt, 1_000)));
       await this.flush();
     }
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#disarm();
   }
 
   async #writeBatch(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#disarm();
     const batch = this.#items;
     this.#items = [];
     try {
@@ -103,15 +109,23 @@ export class BatchBuffer<T> {
       // Retry failed items (backing off) or pick up what arrived meanwhile.
       const delay = this.#failures > 0 ? Math.min(this.#options.interval * 2 ** this.#failures, 5_000) : this.#options.interval;
       if (this.#items.length >= this.#options.maxSize && this.#failures === 0) queueMicrotask(() => void this.flush());
-      else this.#arm(delay);
+      // An item added with `soon` during this write keeps its immediate timer (unless retrying).
+      else if (this.#failures > 0 || !this.#soon) this.#arm(delay);
     }
   }
 
   #arm(delay: number): void {
-    clearTimeout(this.#timer);
+    this.#disarm();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#soon = false;
       void this.flush();
     }, delay);
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#soon = false;
   }
 }

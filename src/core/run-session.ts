@@ -348,14 +348,17 @@ export class RunSession<R extends Resources> {
       // Skipped for the default logger: this line's object would be built for every job.
       this.logger.debug({ jobId: job.id, entrypoint: job.entrypoint, outcome: outcome.kind, durationMs }, "job finished");
     }
-    this.#addOutcome({ jobId: job.id, outcome });
+    // A job of a concurrency-limited entrypoint holds one of its few global slots until its
+    // outcome is written: waiting for the buffer's interval would idle that slot for every worker.
+    this.#addOutcome({ jobId: job.id, outcome }, registration.parameters.concurrencyLimit > 0);
     this.#jobsLogged += 1;
     this.observer.onJobFinished?.({ job, outcome, durationMs, queueManagerId: this.manager.queueManagerId });
   }
 
-  #addOutcome(record: OutcomeRecord): void {
+  /** Buffer an outcome; `soon`: write it on the next turn instead of after the buffer's interval. */
+  #addOutcome(record: OutcomeRecord, soon = false): void {
     this.#unwritten += 1;
-    this.#outcomes.add(record);
+    this.#outcomes.add(record, soon);
   }
 
   /**

@@ -24,6 +24,63 @@ describe("BatchBuffer", () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
+  it("writes an item added with soon on the next turn, with the items already waiting and those of the same turn", async () => {
+    const batches: number[][] = [];
+    const buffer = new BatchBuffer<number>({ maxSize: 10, interval: 100, sink: async (items) => void batches.push(items) });
+    buffer.add(1);
+    await vi.advanceTimersByTimeAsync(10);
+    buffer.add(2, true);
+    buffer.add(3);
+    buffer.add(4, true);
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    // Plain items wait for the interval again.
+    buffer.add(5);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2, 3, 4], [5]]);
+  });
+
+  it("an item added with soon while a write is in flight is written right after it, not an interval later", async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const buffer = new BatchBuffer<number>({
+      maxSize: 10,
+      interval: 100,
+      sink: async (items) => {
+        if (batches.length === 0) await new Promise<void>((resolve) => (release = resolve));
+        batches.push(items);
+      },
+    });
+    buffer.add(1, true);
+    await vi.advanceTimersByTimeAsync(1); // the first write starts and hangs
+    // Added, and the write ends, before the item's immediate timer fires.
+    buffer.add(2, true);
+    release();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1], [2]]);
+  });
+
+  it("after a failure, soon does not bypass the backoff", async () => {
+    let calls = 0;
+    const buffer = new BatchBuffer<number>({ maxSize: 10, interval: 10, sink: async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("database down");
+    } });
+    buffer.add(1, true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toBe(1);
+    buffer.add(2, true);
+    buffer.add(3, true);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(calls).toBe(1); // still waiting for the retry at 2 × interval
+    await vi.advanceTimersByTimeAsync(20);
+    expect(calls).toBe(2);
+    expect(buffer.size).toBe(0);
+  });
+
   it("keeps a failed batch, in order, and retries it with backoff rather than at every add", async () => {
     const batches: number[][] = [];
     let failures = 0;

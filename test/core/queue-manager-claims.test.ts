@@ -42,7 +42,11 @@ class InstrumentedQueries extends Queries {
     return super.warmUp(request, connections);
   }
 
+  /** Called (synchronously) when an outcome write starts. */
+  onOutcomes: ((outcomes: readonly OutcomeRecord[]) => void) | undefined;
+
   override async recordOutcomes(queueManagerId: string, outcomes: readonly OutcomeRecord[]): Promise<void> {
+    this.onOutcomes?.(outcomes);
     await this.gate;
     return super.recordOutcomes(queueManagerId, outcomes);
   }
@@ -222,5 +226,31 @@ describeEachBackend("QueueManager claim pacing", (db) => {
       qm.stop();
       await running;
     }
+  });
+
+  it("writes the outcome of a concurrency-limited job at once, while other outcomes wait for the buffer's interval", async () => {
+    // When the handler returns, it starts a 20 ms marker timer. Node runs due timers in the order
+    // they fall due, so whether the marker has fired when the outcome write starts tells an
+    // immediate write (next turn) from one after the buffer's 25 ms interval, however busy the machine.
+    const markerFiredAtWrite = async (concurrencyLimit: number): Promise<boolean> => {
+      const { queries, qm } = manager(db());
+      const ep = uniqueName("outcome-pace");
+      let markerFired = false;
+      const written = deferred<boolean>();
+      queries.onOutcomes = () => written.resolve(markerFired);
+      qm.entrypoint(ep, { concurrencyLimit }, async () => {
+        setTimeout(() => (markerFired = true), 20);
+      });
+      const running = qm.run({ dequeueTimeout: 60_000 });
+      try {
+        await queries.enqueue(ep);
+        return await within(written.promise, 10_000, `the outcome write (concurrencyLimit ${concurrencyLimit})`);
+      } finally {
+        qm.stop();
+        await running;
+      }
+    };
+    expect(await markerFiredAtWrite(1)).toBe(false);
+    expect(await markerFiredAtWrite(0)).toBe(true);
   });
 });
