@@ -10,7 +10,7 @@ import { coerceError, ConnectionError, FailingListenerError, JobCancelledError, 
 import { silentLogger, type Logger } from "../domain/logger.js";
 import type { Job } from "../domain/types.js";
 import type { Driver, Subscription } from "../ports/driver.js";
-import type { OutcomeRecord } from "../ports/repository.js";
+import type { ClaimRequest, OutcomeRecord } from "../ports/repository.js";
 import { BatchBuffer } from "./batch-buffer.js";
 import type { Context, Resources } from "./context.js";
 import type { EntrypointRegistry, Registration } from "./entrypoint-registry.js";
@@ -193,16 +193,7 @@ export class RunSession<R extends Resources> {
       const includeStale = this.#takeStaleClaim();
       let jobs: Job[];
       try {
-        jobs = await this.manager.repository.dequeue({
-          batchSize: want,
-          entrypoints: this.registry.limits,
-          queueManagerId: this.manager.queueManagerId,
-          // No budget count in SQL: `want` already fits this worker's free slots, which it
-          // knows exactly (running jobs plus unwritten outcomes, see #freeSlots).
-          workerLimit: null,
-          heartbeatTimeout: this.config.heartbeatTimeout,
-          includeStale,
-        });
+        jobs = await this.manager.repository.dequeue(this.#claimRequest(want, includeStale));
         await previousTurn;
       } finally {
         this.#requested -= want;
@@ -214,6 +205,20 @@ export class RunSession<R extends Resources> {
       if (jobs.length < want) return;
       onBacklog();
     }
+  }
+
+  /** What this worker asks of a claim: up to `batchSize` jobs of its entrypoints. */
+  #claimRequest(batchSize: number, includeStale: boolean): ClaimRequest {
+    return {
+      batchSize,
+      entrypoints: this.registry.limits,
+      queueManagerId: this.manager.queueManagerId,
+      // No budget count in SQL: the batch size already fits this worker's free slots, which it
+      // knows exactly (running jobs plus unwritten outcomes, see #freeSlots).
+      workerLimit: null,
+      heartbeatTimeout: this.config.heartbeatTimeout,
+      includeStale,
+    };
   }
 
   /**
@@ -373,17 +378,7 @@ export class RunSession<R extends Resources> {
     if (this.config.mode === "drain" || this.registry.limits.length === 0 || repository.warmUp === undefined) return;
     const connections = this.driver.concurrent ? this.config.concurrentClaims + 1 : 1;
     try {
-      await repository.warmUp(
-        {
-          batchSize: this.config.batchSize,
-          entrypoints: this.registry.limits,
-          queueManagerId: this.manager.queueManagerId,
-          workerLimit: null,
-          heartbeatTimeout: this.config.heartbeatTimeout,
-          includeStale: false,
-        },
-        connections,
-      );
+      await repository.warmUp(this.#claimRequest(this.config.batchSize, false), connections);
     } catch (error) {
       this.logger.debug({ err: coerceError(error) }, "connection warm-up failed; the first claim will tell");
     }
