@@ -28,6 +28,7 @@
  * @module
  */
 import { coerceError, CompletionWatcherStateError, InvalidArgumentError } from "../domain/errors.js";
+import { AbortFanOut } from "./abort-fan-out.js";
 import { parseEvent } from "../domain/events.js";
 import type { JobResultEntry, JobStatusEntry } from "../domain/insights.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
@@ -124,6 +125,8 @@ export class CompletionWatcher implements AsyncDisposable {
   readonly #debounce: number;
   readonly #logger: Logger;
   readonly #waiters = new Map<JobId, Set<Waiter>>();
+  /** One abort listener per caller signal, however many waits share it. */
+  readonly #aborts = new AbortFanOut();
   /** Called whenever the last pending waiter settles (close() waits on it). */
   readonly #onIdle = new Set<() => void>();
   #state: State = "new";
@@ -244,8 +247,7 @@ export class CompletionWatcher implements AsyncDisposable {
         this.#remove(jobId, waiter);
         reject(signal?.reason);
       };
-      const waiter: Waiter = { resolve, reject, wantsResult, detach: () => signal?.removeEventListener("abort", onAbort) };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const waiter: Waiter = { resolve, reject, wantsResult, detach: signal ? this.#aborts.subscribe(signal, onAbort) : () => undefined };
       let waiters = this.#waiters.get(jobId);
       if (!waiters) this.#waiters.set(jobId, (waiters = new Set()));
       waiters.add(waiter);

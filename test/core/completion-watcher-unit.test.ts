@@ -3,6 +3,7 @@
  * timers: debounce coalescing, the safety-net poll, abort, close semantics and bad inputs.
  * The database behaviour (both backends) is in completion-watcher.test.ts.
  */
+import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CompletionWatcher, type JobStatusReader } from "../../src/core/completion-watcher.js";
 import { CompletionWatcherStateError, InvalidArgumentError } from "../../src/domain/errors.js";
@@ -228,6 +229,38 @@ describe("CompletionWatcher (fake driver, fake timers)", () => {
     // An already-aborted signal rejects at once, without registering a waiter.
     await expect(watcher.waitFor(8, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(watcher.pending).toBe(0);
+    await watcher.close();
+  });
+
+  it("many waits on one signal share one abort listener (no leak warning), which goes when they settle", async () => {
+    const { source, watcher } = await open();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const ids = Array.from({ length: 50 }, (_, index) => 100 + index);
+      const waits = ids.map((id) => track(watcher.waitFor(id, { signal: controller.signal })));
+      const all = track(watcher.waitForAll(ids.map((id) => id + 100)));
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+      for (const id of ids) source.statuses.set(id, "successful");
+      for (const id of ids) source.statuses.set(id + 100, "deleted");
+      await vi.advanceTimersByTimeAsync(50);
+      expect(waits.map((wait) => wait.value)).toEqual(ids.map(() => "successful"));
+      expect(all.value).toEqual(ids.map(() => "deleted"));
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+      // Aborting the shared signal still rejects every wait on it.
+      const reason = new Error("user gave up");
+      const late = [track(watcher.waitFor(500, { signal: controller.signal })), track(watcher.waitFor(501, { signal: controller.signal }))];
+      controller.abort(reason);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(late.map((wait) => wait.error)).toEqual([reason, reason]);
+      expect(watcher.pending).toBe(0);
+      await new Promise((resolve) => process.nextTick(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
     await watcher.close();
   });
 
