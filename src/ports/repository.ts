@@ -108,4 +108,9 @@ export interface QueueRepository {
    * of the first jobs' pickup latency, whose failure the worker ignores.
    */
   warmUp?(request: ClaimRequest, connections: number): Promise<void>;
+  /**
+   * Called at worker start, beside the first claims: problems with the database's upkeep of
+   * the queue tables (autovacuum off), as messages the worker logs as warnings. Optional.
+   */
+  maintenanceWarnings?(): Promise<string[]>;
 }

@@ -42,6 +42,13 @@ class InstrumentedQueries extends Queries {
     return super.warmUp(request, connections);
   }
 
+  /** Replaces the autovacuum check when set. */
+  maintenance: (() => Promise<string[]>) | undefined;
+
+  override async maintenanceWarnings(): Promise<string[]> {
+    return this.maintenance ? this.maintenance() : super.maintenanceWarnings();
+  }
+
   /** Called (synchronously) when an outcome write starts. */
   onOutcomes: ((outcomes: readonly OutcomeRecord[]) => void) | undefined;
 
@@ -252,5 +259,29 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     };
     expect(await markerFiredAtWrite(1)).toBe(false);
     expect(await markerFiredAtWrite(0)).toBe(true);
+  });
+
+  it("logs the repository's maintenance warnings at start, and runs on when the check fails", async () => {
+    const logged: { level: string; message: string }[] = [];
+    const record = (level: string) => (object: object | string, message?: string): void => void logged.push({ level, message: typeof object === "string" ? object : (message ?? "") });
+    const logger = { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+    const queries = new InstrumentedQueries(db().driver, db().settings);
+    queries.maintenance = async () => ["autovacuum is off (test)", "another problem (test)"];
+    const ep = uniqueName("maintenance");
+    const first = new QueueManager({ repository: queries, driver: db().driver, logger });
+    first.entrypoint(ep, {}, async () => undefined);
+    await within(first.run({ mode: "drain" }), 10_000, "drain with warnings");
+    await waitUntil(() => logged.filter((entry) => entry.level === "warn").length >= 2, { message: "both warnings logged" });
+    expect(logged.filter((entry) => entry.level === "warn").map((entry) => entry.message)).toEqual(["autovacuum is off (test)", "another problem (test)"]);
+
+    logged.length = 0;
+    queries.maintenance = () => Promise.reject(new Error("catalog unreadable (test)"));
+    const second = new QueueManager({ repository: queries, driver: db().driver, logger });
+    second.entrypoint(ep, {}, async () => undefined);
+    const id = await queries.enqueue(ep);
+    await within(second.run({ mode: "drain" }), 10_000, "drain despite the failed check");
+    expect(await queries.jobStatus([id])).toEqual([expect.objectContaining({ status: "successful" })]);
+    await waitUntil(() => logged.some((entry) => entry.level === "debug" && entry.message.includes("autovacuum")), { message: "the failed check noted" });
+    expect(logged.filter((entry) => entry.level === "warn")).toEqual([]);
   });
 });

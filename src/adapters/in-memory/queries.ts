@@ -188,6 +188,11 @@ export class InMemoryQueries extends Queries {
   /** A no-op: the in-memory results table always exists. */
   override async verifyResultStorage(): Promise<void> {}
 
+  /** Nothing to vacuum in memory. */
+  override async maintenanceWarnings(): Promise<string[]> {
+    return [];
+  }
+
   /** See {@link Queries.jobResults}. */
   override async jobResults(ids: readonly JobId[]): Promise<JobResultEntry[]> {
     const checked = checkJobIds(ids);

@@ -326,6 +326,11 @@ export class Queries extends QueueReads implements QueueRepository {
     await tables;
   }
 
+  /** Autovacuum off for the server or for the queue or log table; see {@link QueueRepository.maintenanceWarnings}. */
+  maintenanceWarnings(): Promise<string[]> {
+    return this.schema.autovacuumWarnings();
+  }
+
   /** Throw a SchemaError (run `pgq upgrade`) when the results table is missing; see {@link QueueRepository.verifyResultStorage}. */
   async verifyResultStorage(): Promise<void> {
     if (!(await this.#hasResultsTable())) throw missingExtensionError(this.settings, "resultsTable", "storing job results (storeResult)");

@@ -11,6 +11,7 @@ import { DURABILITY_LEVELS, type Settings } from "../../domain/settings.js";
 import type { Durability } from "../../domain/types.js";
 import type { Driver } from "../../ports/driver.js";
 import {
+  buildAutovacuumStateQuery,
   buildAutovacuumStatements,
   buildCreateEnqueueFunction,
   buildDropEnqueueFunction,
@@ -31,6 +32,8 @@ import {
   type CatalogQuery,
   type InstallOptions,
 } from "../../sql/schema.js";
+import { sqlNames } from "../../sql/identifiers.js";
+import { autovacuumWarnings, type AutovacuumStateRow } from "./autovacuum-state.js";
 import { readCatalog, type CatalogSnapshot } from "./schema-catalog.js";
 import { buildSchemaReport, checkExpectation, findSchedulerStructureProblem, findStructureProblem, type ExpectationResult, type SchemaReport } from "./schema-report.js";
 
@@ -124,6 +127,19 @@ export class SchemaManager {
     const rows = await this.#driver.query<{ name: string }>(buildListTablesQuery(this.#settings, bare));
     const found = new Set(rows.map((row) => row.name));
     return { entrypointStateTable: found.has(bare[0] ?? ""), resultsTable: found.has(bare[1] ?? "") };
+  }
+
+  /**
+   * Problems with autovacuum on the queue and log tables, as messages for a log: off for the
+   * whole server, or turned off on one of them (`autovacuum_enabled = false`). Empty when
+   * autovacuum will look after them.
+   */
+  async autovacuumWarnings(): Promise<string[]> {
+    const qualified = new Map(
+      (["queueTable", "queueTableLog"] as const).map((key) => [this.#settings.names[key].split(".").pop() ?? "", sqlNames(this.#settings)[key]] as const),
+    );
+    const rows = await this.#driver.query<AutovacuumStateRow>(buildAutovacuumStateQuery(this.#settings, [...qualified.keys()]));
+    return autovacuumWarnings(rows, (name) => qualified.get(name) ?? name);
   }
 
   /** Report every expected object as present or absent, plus anything that needs an upgrade. */

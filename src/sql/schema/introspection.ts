@@ -93,6 +93,25 @@ WHERE ns.nspname = ${sqlNames(settings).schemaExpr} AND c.relkind IN ('r', 'p')
   };
 }
 
+/**
+ * One row per table named in `$1` that exists, `{ server, name, reloptions }`, or a single row
+ * with `name` NULL when none does: `server` is the server's `autovacuum` setting, `reloptions`
+ * the table's storage parameters (`autovacuum_enabled=false` turns autovacuum off for it).
+ */
+export function buildAutovacuumStateQuery(settings: Settings, tables: readonly string[]): CatalogQuery {
+  return {
+    text: `SELECT current_setting('autovacuum') AS server, t.name, t.reloptions
+FROM (SELECT 1) AS one
+LEFT JOIN (
+    SELECT c.relname AS name, c.reloptions
+    FROM pg_catalog.pg_class c ${namespaceJoin} = c.relnamespace
+    WHERE ns.nspname = ${sqlNames(settings).schemaExpr} AND c.relkind IN ('r', 'p')
+      AND c.relname IN (SELECT jsonb_array_elements_text($1::jsonb))
+) AS t ON true`,
+    values: [JSON.stringify(tables)],
+  };
+}
+
 /** Rows `{ table_name, column_name, data_type }` for the tables named in `$1`, in column order. */
 export function buildListColumnsQuery(settings: Settings, tables: readonly string[]): CatalogQuery {
   return {
