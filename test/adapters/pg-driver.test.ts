@@ -63,6 +63,25 @@ describe.skipIf(!selectedBackends().includes("postgres"))("node-postgres drivers
     expect((await target.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
   });
 
+  it("listening and unlistening again and again leaves no pile of error listeners on the pooled connections", async () => {
+    const target = pool({ max: 2 });
+    const driver = new PgPoolDriver(target);
+    for (let cycle = 0; cycle < 15; cycle += 1) {
+      const subscription = await driver.listen({ channel: uniqueName("cycle"), onNotification: () => undefined });
+      await subscription.close();
+    }
+    // Check out every connection at once: each holds our permanent guard and at most one more
+    // late-error listener, however many LISTEN cycles it served (it was one per cycle, and Node
+    // warned of a leak past ten).
+    const clients = await Promise.all([target.connect(), target.connect()]);
+    try {
+      for (const client of clients) expect(client.listenerCount("error")).toBeLessThanOrEqual(2);
+    } finally {
+      for (const client of clients) client.release();
+    }
+    await driver.close();
+  });
+
   it("a connection error that reaches no other listener does not crash the process, and the dead connection is dropped", async () => {
     const shared = pool();
     new PgPoolDriver(shared);

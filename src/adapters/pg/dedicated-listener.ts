@@ -87,8 +87,10 @@ export class DedicatedListener {
       client.off("error", onLost);
       client.off("end", onEnd);
       // pg emits 'error' on a checked-out client with no listener as an uncaught exception;
-      // a dead connection may still report late errors, so keep swallowing them.
-      client.on("error", ignore);
+      // a dead connection may still report late errors, so keep swallowing them. Once per
+      // connection: a pooled connection serves many LISTEN cycles, and a listener per cycle
+      // piled up (Node warned of a leak past ten).
+      if (!client.listeners("error").includes(ignore)) client.on("error", ignore);
     };
     try {
       await client.query(`LISTEN ${quoteChannel(this.#listener.channel)}`);
