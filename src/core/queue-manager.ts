@@ -84,18 +84,13 @@ export class QueueManager<R extends Resources = Resources> {
    * Log, as warnings, what the repository finds wrong with the upkeep of the queue tables
    * (autovacuum off). In the background: nothing waits for it, and a failure is only noted.
    */
-  #reportMaintenance(): void {
-    const { repository } = this;
-    if (!repository.maintenanceWarnings) return;
-    // Through a promise, so that a repository that throws at once is handled like one that rejects.
-    Promise.resolve()
-      .then(() => repository.maintenanceWarnings!())
-      .then(
-      (warnings) => {
-        for (const warning of warnings) this.#logger.warn({}, warning);
-      },
-      (error: unknown) => this.#logger.debug({ err: coerceError(error) }, "could not check the queue tables' autovacuum settings"),
-    );
+  async #reportMaintenance(): Promise<void> {
+    try {
+      const warnings = (await this.repository.maintenanceWarnings?.()) ?? [];
+      for (const warning of warnings) this.#logger.warn({}, warning);
+    } catch (error) {
+      this.#logger.debug({ err: coerceError(error) }, "could not check the queue tables' autovacuum settings");
+    }
   }
 
   /**
@@ -112,7 +107,7 @@ export class QueueManager<R extends Resources = Resources> {
       await this.repository.verifyStructure();
       // Results need the extension table: fail at start (SchemaError: run `pgq upgrade`), not per job.
       if ([...this.#registry.values()].some((registration) => registration.options?.storeResult === true)) await this.repository.verifyResultStorage?.();
-      this.#reportMaintenance();
+      void this.#reportMaintenance();
       session = new RunSession(this, config, this.#registry, this.#driver, this.#logger, this.#observer);
       this.#session = session;
     } finally {

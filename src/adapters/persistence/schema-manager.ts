@@ -135,9 +135,8 @@ export class SchemaManager {
    * autovacuum will look after them.
    */
   async autovacuumWarnings(): Promise<string[]> {
-    const qualified = new Map(
-      (["queueTable", "queueTableLog"] as const).map((key) => [this.#settings.names[key].split(".").pop() ?? "", sqlNames(this.#settings)[key]] as const),
-    );
+    const n = sqlNames(this.#settings);
+    const qualified = new Map((["queueTable", "queueTableLog"] as const).map((key) => [n.bare[key], n[key]] as const));
     const rows = await this.#driver.query<AutovacuumStateRow>(buildAutovacuumStateQuery(this.#settings, [...qualified.keys()]));
     return autovacuumWarnings(rows, (name) => qualified.get(name) ?? name);
   }
