@@ -33,6 +33,15 @@ export interface RunOptions {
    * different claims may then start slightly out of priority/FIFO order.
    */
   readonly concurrentClaims?: number;
+  /**
+   * Milliseconds a continuous worker waits after a claim that found work but not a full batch
+   * before it claims again (default 0: claim at once on every notification). Jobs enqueued
+   * meanwhile are then taken by one claim instead of one claim each: under a stream of small
+   * enqueues that is fewer statements for the server and fewer wake-ups for the worker, at the
+   * price of up to this much extra pickup latency while jobs keep arriving. An idle worker
+   * still answers the first notification at once, and drain mode never lingers.
+   */
+  readonly claimLinger?: number;
   /** Aborting this signal starts a graceful shutdown, like `stop()`. */
   readonly signal?: AbortSignal;
 }
@@ -49,6 +58,7 @@ export interface ResolvedRunOptions {
   readonly shutdownTimeout: number;
   readonly healthCheckInterval: number;
   readonly concurrentClaims: number;
+  readonly claimLinger: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -102,5 +112,6 @@ export function resolveRunOptions(options: RunOptions = {}): ResolvedRunOptions 
     shutdownTimeout: assertTimerDuration("shutdownTimeout", options.shutdownTimeout ?? 30_000),
     healthCheckInterval,
     concurrentClaims,
+    claimLinger: assertTimerDuration("claimLinger", options.claimLinger ?? 0),
   };
 }

@@ -15,6 +15,7 @@ import { BatchBuffer } from "./batch-buffer.js";
 import type { Context, Resources } from "./context.js";
 import type { EntrypointRegistry, Registration } from "./entrypoint-registry.js";
 import { createEventRouter, wakesWorker } from "./event-router.js";
+import { sleep } from "./executors/clock.js";
 import { HealthProbes } from "./health-probes.js";
 import { LazyAbort } from "./lazy-abort.js";
 import type { JobObserver } from "./observer.js";
@@ -64,6 +65,8 @@ export class RunSession<R extends Resources> {
   #probedWakeAt = Number.NEGATIVE_INFINITY;
   /** Whether the claims since the last wait found any job. */
   #foundWork = false;
+  /** Jobs claimed since the start (tells the loop whether its last claims found work). */
+  #claimedJobs = 0;
   /** The idle probe being answered, if any (see #idleTimeout). */
   #probeInFlight: Promise<number> | undefined;
   /** The next claim should also re-claim stale jobs: at start, then set by a timer (see #markStaleClaimDue). */
@@ -128,8 +131,13 @@ export class RunSession<R extends Resources> {
   async #loop(): Promise<void> {
     while (!this.#stopping) {
       try {
+        const claimedBefore = this.#claimedJobs;
         await this.#claimWhileWorkAndRoom();
         if (this.#stopping) break;
+        if (this.#claimedJobs > claimedBefore && this.config.claimLinger > 0 && this.config.mode !== "drain") {
+          await this.#linger();
+          if (this.#stopping) break;
+        }
         if (this.#freeSlots() === 0) {
           // Full: only a finishing job (which notifies) can let us claim again. Earlier
           // notifications are moot; the claim after that wake-up sees their jobs.
@@ -202,9 +210,19 @@ export class RunSession<R extends Resources> {
       // Claimed jobs always run, even if shutdown began during the claim: none is stranded.
       for (const job of jobs) this.#dispatch(job);
       if (jobs.length > 0) this.#foundWork = true;
+      this.#claimedJobs += jobs.length;
       if (jobs.length < want) return;
       onBacklog();
     }
+  }
+
+  /**
+   * The `claimLinger` pause after claims that found work: notifications arriving meanwhile stay
+   * pending (the wait after it returns at once), so the next claim takes every job enqueued in
+   * the pause. Only a shutdown ends it early.
+   */
+  async #linger(): Promise<void> {
+    await sleep(this.config.claimLinger, this.#stopController.signal).catch(() => undefined);
   }
 
   /** What this worker asks of a claim: up to `batchSize` jobs of its entrypoints. */

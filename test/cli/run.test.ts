@@ -32,7 +32,7 @@ describeEachCliBackend(
         await withDatabase(target(), (db) =>
           db.queries.enqueueMany([{ entrypoint: "work" }, { entrypoint: "work" }, { entrypoint: "work" }, { entrypoint: "hold", payload: "x" }]),
         );
-        const result = await runPgq(target(), ["run", WORKER, "--mode", "drain", "--batch-size", "2", "--", "quick", "--flag", "value"]);
+        const result = await runPgq(target(), ["run", WORKER, "--mode", "drain", "--batch-size", "2", "--concurrent-claims", "2", "--claim-linger", "5ms", "--", "quick", "--flag", "value"]);
         expect(result.code, show(result)).toBe(0);
         expect(result.stdout).toContain('factory args: ["quick","--flag","value"]');
         expect(lines(result.stdout, /^finished \d+$/)).toHaveLength(3);

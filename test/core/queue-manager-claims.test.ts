@@ -15,12 +15,15 @@ class InstrumentedQueries extends Queries {
   readonly claims: ClaimRequest[] = [];
   probes = 0;
   readonly claimed: Job[] = [];
+  /** The ids each claim returned, in claim order. */
+  readonly batches: number[][] = [];
   gate: Promise<void> = Promise.resolve();
 
   override async dequeue(request: ClaimRequest): Promise<Job[]> {
     this.claims.push(request);
     const jobs = await super.dequeue(request);
     this.claimed.push(...jobs);
+    this.batches.push(jobs.map((job) => job.id));
     return jobs;
   }
 
@@ -259,6 +262,68 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     };
     expect(await markerFiredAtWrite(1)).toBe(false);
     expect(await markerFiredAtWrite(0)).toBe(true);
+  });
+
+  it("with claimLinger, takes the jobs enqueued during the pause after a claim in one claim", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("linger");
+    const ran: number[] = [];
+    const enqueued = deferred<number[]>();
+    const bothRan = deferred();
+    qm.entrypoint(ep, {}, async (job) => {
+      ran.push(job.id);
+      if (job.payload?.toString() === "first") {
+        // Two enqueues, each its own transaction and notification, while the worker lingers.
+        enqueued.resolve([await queries.enqueue(ep, "second"), await queries.enqueue(ep, "third")]);
+      }
+      if (ran.length === 3) bothRan.resolve();
+    });
+    // Long enough that the two enqueues above finish inside it on any machine that runs this suite.
+    const running = qm.run({ claimLinger: 2_000, dequeueTimeout: 60_000 });
+    try {
+      await waitUntil(() => queries.probes > 0, { message: "worker idle" });
+      const first = await queries.enqueue(ep, "first");
+      const [second, third] = await within(enqueued.promise, 10_000, "the enqueues in the first job");
+      await within(bothRan.promise, 10_000, "the two jobs enqueued during the pause");
+      const withJobs = queries.batches.filter((batch) => batch.length > 0);
+      expect(withJobs).toEqual([[first], [second, third]]);
+    } finally {
+      qm.stop();
+      await running;
+    }
+  });
+
+  it("with claimLinger, claims nothing during the pause, and stop() ends the pause at once", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("linger-stop");
+    const firstRan = deferred();
+    qm.entrypoint(ep, {}, async () => firstRan.resolve());
+    const running = qm.run({ claimLinger: 60_000, dequeueTimeout: 60_000 });
+    let later = 0;
+    try {
+      await waitUntil(() => queries.probes > 0, { message: "worker idle" });
+      await queries.enqueue(ep);
+      await within(firstRan.promise, 10_000, "the first job (an idle worker answers at once)");
+      const claimsBefore = queries.claims.length;
+      later = await queries.enqueue(ep);
+      // Round trips of our own: time in which a worker that did not linger would claim the job.
+      for (let trip = 0; trip < 5; trip += 1) await queries.queueSize();
+      expect(queries.claims.length).toBe(claimsBefore);
+    } finally {
+      qm.stop();
+      await within(running, 10_000, "stop during a 60 s pause");
+    }
+    expect(await queries.queueJobById(later)).toMatchObject({ status: "queued" });
+  });
+
+  it("drain mode ignores claimLinger", async () => {
+    const { queries, qm } = manager(db());
+    const ep = uniqueName("linger-drain");
+    qm.entrypoint(ep, {}, async () => undefined);
+    const ids = await queries.enqueueMany(Array.from({ length: 3 }, () => ({ entrypoint: ep })));
+    // A short claim (3 of 10) would pause for a minute if drain mode lingered.
+    await within(qm.run({ mode: "drain", batchSize: 10, claimLinger: 60_000 }), 10_000, "drain");
+    expect(await queries.jobStatus(ids)).toEqual(ids.map(() => expect.objectContaining({ status: "successful" })));
   });
 
   it("logs the repository's maintenance warnings at start, and runs on when the check fails", async () => {

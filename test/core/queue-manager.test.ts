@@ -309,8 +309,11 @@ describeEachBackend("QueueManager bad input", (db) => {
     await expect(pgq.run({ mode: "sometimes" as never })).rejects.toThrow(/mode/);
     await expect(pgq.run({ dequeueTimeout: -1 })).rejects.toThrow(/dequeueTimeout/);
     await expect(pgq.run({ heartbeatTimeout: Number.NaN })).rejects.toThrow(/heartbeatTimeout/);
+    await expect(pgq.run({ claimLinger: -5 })).rejects.toThrow(/claimLinger/);
+    await expect(pgq.run({ claimLinger: "5" as never })).rejects.toThrow(/claimLinger/);
+    await expect(pgq.run({ concurrentClaims: 9 })).rejects.toThrow(/concurrentClaims/);
     // Longer than a Node.js timer can wait (it would fire at once): refused, not silently wrong.
-    for (const option of ["dequeueTimeout", "heartbeatTimeout", "logAggregationInterval", "shutdownTimeout", "healthCheckInterval"] as const) {
+    for (const option of ["dequeueTimeout", "heartbeatTimeout", "logAggregationInterval", "shutdownTimeout", "healthCheckInterval", "claimLinger"] as const) {
       await expect(pgq.run({ [option]: 2 ** 31 })).rejects.toThrow(new RegExp(`${option}.*at most 2147483647`));
     }
     expect(pgq.queueManager.isRunning).toBe(false);

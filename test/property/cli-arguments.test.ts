@@ -146,6 +146,8 @@ const otherCommands = fc.oneof(
         "--restart-delay": fc.oneof(durationish, anyValue),
         "--dequeue-timeout": durationish,
         "--heartbeat-timeout": durationish,
+        "--claim-linger": durationish,
+        "--concurrent-claims": fc.oneof(numberish, anyValue),
         "--mode": fc.oneof(fc.constantFrom("drain", "continuous"), anyValue),
       },
       4,

@@ -21,6 +21,8 @@ interface RunCommandOptions {
   readonly dequeueTimeout: number;
   readonly heartbeatTimeout: number;
   readonly maxConcurrentTasks?: number;
+  readonly concurrentClaims: number;
+  readonly claimLinger: number;
   readonly mode: QueueExecutionMode;
   readonly shutdownOnListenerFailure?: boolean;
   readonly restartOnFailure?: boolean;
@@ -41,6 +43,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option("--dequeue-timeout <duration>", "longest wait between polls without a notification", parseTimerDuration, 30_000)
     .option("--heartbeat-timeout <duration>", "a job whose heartbeat is older than this is re-claimed by other workers", parseTimerDuration, 30_000)
     .option("--max-concurrent-tasks <n>", "cap on jobs running at once in this process (at least twice the batch size)", integerParser(0))
+    .option("--concurrent-claims <n>", "claims in flight at once while there is a backlog (1 to 8)", parsePositiveInteger, 1)
+    .option("--claim-linger <duration>", "after a claim that found work, wait this long before the next, so one claim takes more jobs", parseTimerDuration, 0)
     .addOption(new Option("--mode <mode>", "continuous: run until stopped; drain: stop when no eligible work is left").choices(["continuous", "drain"]).default("continuous"))
     .option("--shutdown-on-listener-failure", "stop (exit 1) when the LISTEN connection fails its health check")
     .option("--restart-on-failure", "call the factory again after the worker crashes")
@@ -51,6 +55,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         dequeueTimeout: options.dequeueTimeout,
         heartbeatTimeout: options.heartbeatTimeout,
         mode: options.mode,
+        concurrentClaims: options.concurrentClaims,
+        claimLinger: options.claimLinger,
         shutdownOnListenerFailure: options.shutdownOnListenerFailure === true,
         ...(options.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: options.maxConcurrentTasks }),
       };
