@@ -78,6 +78,12 @@ export const PGQUEUER_RUN = {
   maxConcurrentTasks: 2_000,
   /** Two claims in flight while there is a backlog (docs/performance.md: what it costs). */
   concurrentClaims: 2,
+  /**
+   * After a claim that found work, wait 5 ms before claiming again, so that under a stream of
+   * small enqueues one claim takes several of them (docs/performance.md: what it costs). Drain
+   * mode never lingers.
+   */
+  claimLinger: 5,
   /** Defaults: heartbeats every 15 s, log aggregation every ~30 s. */
   heartbeatTimeout: 30_000,
   logAggregationInterval: 30_000,
@@ -94,6 +100,8 @@ export interface PgQueuerVariant {
   readonly durability?: "durable" | "balanced" | "volatile";
   /** Claims in flight at once when there is a backlog (RunOptions.concurrentClaims). */
   readonly concurrentClaims?: number;
+  /** Pause after a claim that found work (RunOptions.claimLinger); drain mode ignores it. */
+  readonly claimLinger?: number;
   /** Apply PgQueuer's autovacuum tuning (`pgq autovac`) after install. */
   readonly autovac?: boolean;
 }

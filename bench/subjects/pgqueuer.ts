@@ -90,6 +90,7 @@ export class PgQueuerSubject implements Subject {
       maxConcurrentTasks: variant.maxConcurrentTasks !== undefined ? variant.maxConcurrentTasks : PGQUEUER_RUN.maxConcurrentTasks,
       heartbeatTimeout: variant.heartbeatTimeout ?? PGQUEUER_RUN.heartbeatTimeout,
       concurrentClaims: variant.concurrentClaims ?? PGQUEUER_RUN.concurrentClaims,
+      claimLinger: variant.claimLinger ?? PGQUEUER_RUN.claimLinger,
       logAggregationInterval: variant.logAggregationInterval ?? options.logAggregationInterval ?? PGQUEUER_RUN.logAggregationInterval,
     });
     return {
