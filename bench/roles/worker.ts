@@ -57,16 +57,23 @@ async function drain(task: WorkerTask): Promise<ChildResult> {
   await profiler.start();
   const startAt = performance.now();
   const handle = await subject.startWorker({ mode: "drain", onJob });
-  if (handle.drained) {
-    await handle.drained;
-  } else {
-    // No drain mode: done when every handler ran and the database shows nothing left.
+  // The same finish line for every library: every handler ran and the database shows nothing
+  // left. A library's own drain mode resolves later (after its shutdown work), so it only ends
+  // the wait early when it fails.
+  let polling = true;
+  const emptied = (async () => {
     await allStarted.promise;
-    while ((await countRemaining(monitor, subject.remainingQuery())) > 0) await sleep(1);
+    while (polling && (await countRemaining(monitor, subject.remainingQuery())) > 0) await sleep(1);
+  })();
+  try {
+    await (handle.drained ? Promise.race([emptied, handle.drained.then(() => emptied)]) : emptied);
+  } finally {
+    polling = false;
   }
   const endAt = performance.now();
   const cpuAtEnd = cpuSeconds();
   await profiler.stop();
+  await handle.drained;
   await handle.stop();
   const remaining = await countRemaining(monitor, subject.remainingQuery());
   await monitor.end();
@@ -99,6 +106,7 @@ async function steady(task: WorkerTask, inbox: Inbox): Promise<ChildResult> {
   const seconds = (performance.now() - startAt) / 1000;
   const cpu = cpuSeconds() - startCpu;
   await profiler.stop();
+  await handle.drained;
   await handle.stop();
   return { kind: "steady-worker", processed, seconds, cpuSeconds: cpu };
 }
@@ -120,6 +128,7 @@ async function latency(task: WorkerTask, inbox: Inbox): Promise<ChildResult> {
   await inbox.send({ type: "ready" });
   await all.promise;
   await profiler.stop();
+  await handle.drained;
   await handle.stop();
   return { kind: "latency-worker", starts };
 }
