@@ -67,7 +67,7 @@ export interface EnqueueRecord {
 
 const enqueueTexts = memoizeBySettings((settings: Settings) => {
   const n = sqlNames(settings);
-  const build = (onConflict: "raise" | "skip"): string => `WITH sequence AS MATERIALIZED (
+  const input = `WITH sequence AS MATERIALIZED (
     SELECT pg_get_serial_sequence(${quoteLiteral(n.queueTable)}, 'id')::regclass AS oid
 ),
 input AS (
@@ -86,20 +86,33 @@ input AS (
            r.job->'headers' AS headers
     FROM sequence CROSS JOIN jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(job, ord)
 ),
-inserted AS (
-    INSERT INTO ${n.queueTable} AS job (id, priority, status, entrypoint, payload, execute_after, dedupe_key, headers)
+`;
+  const insertJobs = `INSERT INTO ${n.queueTable} AS job (id, priority, status, entrypoint, payload, execute_after, dedupe_key, headers)
     SELECT id, priority, 'queued', entrypoint, payload, execute_after, dedupe_key, headers
     FROM input
-    ORDER BY ord
-    ${onConflict === "skip" ? "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'picked') DO NOTHING" : ""}
+    ORDER BY ord`;
+  const insertLog = `INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority)
+    SELECT id, 'queued', entrypoint, priority`;
+  // Under raise every input row is inserted or the statement fails, so the log rows and the
+  // returned ids come straight from the input: no RETURNING to collect, no join back.
+  const raiseTail = `inserted AS (
+    ${insertJobs}
+),
+queued_log AS (
+    ${insertLog} FROM input
+)
+SELECT input.id FROM input ORDER BY input.ord`;
+  // Under skip only the rows actually inserted get a log row; skipped positions return NULL.
+  const skipTail = `inserted AS (
+    ${insertJobs}
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'picked') DO NOTHING
     RETURNING job.id, job.entrypoint, job.priority
 ),
 queued_log AS (
-    INSERT INTO ${n.queueTableLog} (job_id, status, entrypoint, priority)
-    SELECT id, 'queued', entrypoint, priority FROM inserted
+    ${insertLog} FROM inserted
 )
 SELECT inserted.id FROM input LEFT JOIN inserted USING (id) ORDER BY input.ord`;
-  return { raise: build("raise"), skip: build("skip") };
+  return { raise: `${input}${raiseTail}`, skip: `${input}${skipTail}` };
 });
 
 /**
