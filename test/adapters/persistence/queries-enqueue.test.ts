@@ -125,6 +125,24 @@ describeEachBackend("Queries.enqueue", (db) => {
     ]);
   });
 
+  it("stores each job's own fields in a batch that mixes defaults and set values (defaults travel as absent keys)", async () => {
+    const queries = queriesFor(db());
+    const full = { entrypoint: "mix", priority: 7, payload: "p", executeAfter: 30_000, dedupeKey: "k1", headers: { h: 1 } };
+    const bare = { entrypoint: "mix" };
+    const ids = await queries.enqueueMany([full, bare, { ...full, dedupeKey: "k2", priority: -1 }, bare]);
+    const jobs = await Promise.all(ids.map((id) => queries.queueJobById(id)));
+    const shape = (index: number) => {
+      const job = jobs[index]!;
+      return [job.priority, job.payload?.toString() ?? null, job.executeAfter.getTime() - job.created.getTime(), job.dedupeKey, job.headers];
+    };
+    expect([0, 1, 2, 3].map(shape)).toEqual([
+      [7, "p", 30_000, "k1", { h: 1 }],
+      [0, null, 0, null, null],
+      [-1, "p", 30_000, "k2", { h: 1 }],
+      [0, null, 0, null, null],
+    ]);
+  });
+
   it("stores SQL-looking entrypoints, dedupe keys and header keys verbatim, as data", async () => {
     const queries = queriesFor(db());
     const evil = `x'); DROP TABLE ${sqlNames(db().settings).queueTable}; --`;
