@@ -73,7 +73,6 @@ async function drain(task: WorkerTask): Promise<ChildResult> {
   const endAt = performance.now();
   const cpuAtEnd = cpuSeconds();
   await profiler.stop();
-  await handle.drained;
   await handle.stop();
   const remaining = await countRemaining(monitor, subject.remainingQuery());
   await monitor.end();
@@ -106,7 +105,6 @@ async function steady(task: WorkerTask, inbox: Inbox): Promise<ChildResult> {
   const seconds = (performance.now() - startAt) / 1000;
   const cpu = cpuSeconds() - startCpu;
   await profiler.stop();
-  await handle.drained;
   await handle.stop();
   return { kind: "steady-worker", processed, seconds, cpuSeconds: cpu };
 }
@@ -128,7 +126,6 @@ async function latency(task: WorkerTask, inbox: Inbox): Promise<ChildResult> {
   await inbox.send({ type: "ready" });
   await all.promise;
   await profiler.stop();
-  await handle.drained;
   await handle.stop();
   return { kind: "latency-worker", starts };
 }
