@@ -65,6 +65,9 @@ export class RunSession<R extends Resources> {
   #probedWakeAt = Number.NEGATIVE_INFINITY;
   /** Whether the claims since the last wait found any job. */
   #foundWork = false;
+  /** Jobs finished since the start, and that count when the last vacuum ran (see #vacuum). */
+  #jobsFinished = 0;
+  #jobsFinishedAtVacuum = 0;
   /** Jobs claimed since the start (tells the loop whether its last claims found work). */
   #claimedJobs = 0;
   /** The idle probe being answered, if any (see #idleTimeout). */
@@ -375,6 +378,7 @@ export class RunSession<R extends Resources> {
     // outcome is written: waiting for the buffer's interval would idle that slot for every worker.
     this.#addOutcome({ jobId: job.id, outcome }, registration.parameters.concurrencyLimit > 0);
     this.#jobsLogged += 1;
+    this.#jobsFinished += 1;
     this.observer.onJobFinished?.({ job, outcome, durationMs, queueManagerId: this.manager.queueManagerId });
   }
 
@@ -439,6 +443,7 @@ export class RunSession<R extends Resources> {
       this.#every(staleInterval, async () => this.#markStaleClaimDue(staleInterval));
     }
     if (logAggregationInterval > 0) this.#every(logAggregationInterval, () => this.#aggregate(), true);
+    if (this.config.vacuumInterval > 0 && this.driver.vacuumsItself === false) this.#every(this.config.vacuumInterval, () => this.#vacuum());
     this.#every(healthCheckInterval, () => this.#checkListener());
   }
 
@@ -473,6 +478,18 @@ export class RunSession<R extends Resources> {
       this.#jobsLogged = 0;
     } catch (error) {
       this.logger.warn({ err: coerceError(error) }, "log aggregation failed; will retry");
+    }
+  }
+
+  /** Stand in for autovacuum on a database without one (see RunOptions.vacuumInterval). */
+  async #vacuum(): Promise<void> {
+    const finished = this.#jobsFinished;
+    if (finished === this.#jobsFinishedAtVacuum || this.manager.repository.vacuumQueueTables === undefined) return;
+    try {
+      await this.manager.repository.vacuumQueueTables();
+      this.#jobsFinishedAtVacuum = finished;
+    } catch (error) {
+      this.logger.warn({ err: coerceError(error) }, "vacuum of the queue tables failed; will retry");
     }
   }
 

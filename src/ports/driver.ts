@@ -71,6 +71,13 @@ export interface Driver {
    * serializes them; the runtime uses this to decide how much to pipeline.
    */
   readonly concurrent: boolean;
+  /**
+   * `false` when the database runs no autovacuum of its own, whatever its settings say
+   * (embedded PGlite: one standalone backend, no autovacuum launcher); workers then vacuum
+   * the queue tables themselves (`RunOptions.vacuumInterval`). Absent for servers, whose
+   * autovacuum is the administrator's to configure (workers warn when it is off).
+   */
+  readonly vacuumsItself?: boolean;
   /** Release what the adapter opened itself (never the user's own client or pool). */
   close(): Promise<void>;
 }

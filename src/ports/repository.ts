@@ -113,4 +113,9 @@ export interface QueueRepository {
    * the queue tables (autovacuum off), as messages the worker logs as warnings. Optional.
    */
   maintenanceWarnings?(): Promise<string[]>;
+  /**
+   * `VACUUM (ANALYZE)` the queue, log and statistics tables. Called periodically by workers on
+   * databases that do not vacuum themselves (`Driver.vacuumsItself === false`). Optional.
+   */
+  vacuumQueueTables?(): Promise<void>;
 }

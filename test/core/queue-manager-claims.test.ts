@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { Queries } from "../../src/adapters/persistence/queries.js";
 import { QueueManager } from "../../src/core/queue-manager.js";
 import type { Job } from "../../src/domain/types.js";
+import type { Driver } from "../../src/ports/driver.js";
 import type { ClaimRequest, OutcomeRecord, WorkProbe } from "../../src/ports/repository.js";
 import { describeEachBackend, uniqueName, type TestDatabase } from "../support/backends.js";
 import { deferred, waitUntil, within } from "../support/wait.js";
@@ -39,6 +40,14 @@ class InstrumentedQueries extends Queries {
   /** When set, probes wait for it (after counting themselves). */
   probeGate: Promise<void> | undefined;
 
+  /** VACUUM runs of the queue tables (see RunOptions.vacuumInterval). */
+  vacuums = 0;
+
+  override async vacuumQueueTables(): Promise<void> {
+    this.vacuums += 1;
+    return super.vacuumQueueTables();
+  }
+
   override async warmUp(request: ClaimRequest, connections: number): Promise<void> {
     this.warmUps.push({ request, connections, claimsBefore: this.claims.length });
     if (this.warmUpError) throw this.warmUpError;
@@ -60,6 +69,29 @@ class InstrumentedQueries extends Queries {
     await this.gate;
     return super.recordOutcomes(queueManagerId, outcomes);
   }
+}
+
+/** The test database's driver, saying whether the database vacuums itself (absent: a server, which decides). */
+class VacuumFlagDriver implements Driver {
+  readonly vacuumsItself?: boolean;
+
+  constructor(
+    private readonly inner: Driver,
+    vacuumsItself: boolean | "absent",
+  ) {
+    if (vacuumsItself !== "absent") this.vacuumsItself = vacuumsItself;
+  }
+
+  get concurrent(): boolean {
+    return this.inner.concurrent;
+  }
+
+  query: Driver["query"] = (statement) => this.inner.query(statement);
+  execute: Driver["execute"] = (statement) => this.inner.execute(statement);
+  listen: Driver["listen"] = (options) => this.inner.listen(options);
+  notify: Driver["notify"] = (options) => this.inner.notify(options);
+  transaction: Driver["transaction"] = (work) => this.inner.transaction(work);
+  close: Driver["close"] = () => Promise.resolve();
 }
 
 function manager(db: TestDatabase): { queries: InstrumentedQueries; qm: QueueManager } {
@@ -324,6 +356,43 @@ describeEachBackend("QueueManager claim pacing", (db) => {
     // A short claim (3 of 10) would pause for a minute if drain mode lingered.
     await within(qm.run({ mode: "drain", batchSize: 10, claimLinger: 60_000 }), 10_000, "drain");
     expect(await queries.jobStatus(ids)).toEqual(ids.map(() => expect.objectContaining({ status: "successful" })));
+  });
+
+  it("vacuums the queue tables every vacuumInterval on a database without autovacuum once jobs finished, and never on a server", async () => {
+    const flagged = (vacuumsItself: boolean | "absent") => {
+      const driver = new VacuumFlagDriver(db().driver, vacuumsItself);
+      const queries = new InstrumentedQueries(driver, db().settings);
+      return { queries, qm: new QueueManager({ repository: queries, driver }) };
+    };
+    const options = { vacuumInterval: 30, dequeueTimeout: 60_000 };
+    // Started first, so their 30 ms timers fire before (or with) the embedded worker's.
+    const idle = flagged(false);
+    idle.qm.entrypoint(uniqueName("vacuum-idle"), {}, async () => undefined);
+    const server = flagged("absent");
+    const serverEp = uniqueName("vacuum-server");
+    const serverRan = deferred();
+    server.qm.entrypoint(serverEp, {}, async () => serverRan.resolve());
+    const embedded = flagged(false);
+    const embeddedEp = uniqueName("vacuum-embedded");
+    let ran = 0;
+    embedded.qm.entrypoint(embeddedEp, {}, async () => void (ran += 1));
+    const running = [idle.qm.run(options), server.qm.run(options)];
+    try {
+      await server.queries.enqueue(serverEp);
+      await within(serverRan.promise, 10_000, "the server worker's job");
+      running.push(embedded.qm.run(options));
+      await embedded.queries.enqueue(embeddedEp);
+      await waitUntil(() => embedded.queries.vacuums >= 1, { message: "a vacuum after the first job" });
+      await embedded.queries.enqueue(embeddedEp);
+      await waitUntil(() => embedded.queries.vacuums >= 2, { message: "another vacuum after the second job" });
+      expect(ran).toBe(2);
+      expect(embedded.queries.vacuums).toBe(2);
+      expect(idle.queries.vacuums).toBe(0); // its timer fired as often, but no job finished
+      expect(server.queries.vacuums).toBe(0); // a server vacuums itself
+    } finally {
+      for (const worker of [idle, server, embedded]) worker.qm.stop();
+      await Promise.all(running);
+    }
   });
 
   it("logs the repository's maintenance warnings at start, and runs on when the check fails", async () => {

@@ -313,7 +313,7 @@ describeEachBackend("QueueManager bad input", (db) => {
     await expect(pgq.run({ claimLinger: "5" as never })).rejects.toThrow(/claimLinger/);
     await expect(pgq.run({ concurrentClaims: 9 })).rejects.toThrow(/concurrentClaims/);
     // Longer than a Node.js timer can wait (it would fire at once): refused, not silently wrong.
-    for (const option of ["dequeueTimeout", "heartbeatTimeout", "logAggregationInterval", "shutdownTimeout", "healthCheckInterval", "claimLinger"] as const) {
+    for (const option of ["dequeueTimeout", "heartbeatTimeout", "logAggregationInterval", "shutdownTimeout", "healthCheckInterval", "claimLinger", "vacuumInterval"] as const) {
       await expect(pgq.run({ [option]: 2 ** 31 })).rejects.toThrow(new RegExp(`${option}.*at most 2147483647`));
     }
     expect(pgq.queueManager.isRunning).toBe(false);

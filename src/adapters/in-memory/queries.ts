@@ -193,6 +193,9 @@ export class InMemoryQueries extends Queries {
     return [];
   }
 
+  /** Nothing to vacuum in memory. */
+  override async vacuumQueueTables(): Promise<void> {}
+
   /** See {@link Queries.jobResults}. */
   override async jobResults(ids: readonly JobId[]): Promise<JobResultEntry[]> {
     const checked = checkJobIds(ids);

@@ -30,6 +30,7 @@ import { checkOnConflict, normalizeBatch, normalizeJob, type EnqueueJob, type Jo
 import { QueueReads } from "./queue-reads.js";
 import { SchemaManager, type InstallOptions, type SchemaReport } from "./schema-manager.js";
 import { toJob } from "./rows.js";
+import { buildVacuumStatement } from "../../sql/schema/maintenance.js";
 
 /** Options of {@link Queries.enqueue}. */
 export interface EnqueueOptions {
@@ -329,6 +330,11 @@ export class Queries extends QueueReads implements QueueRepository {
   /** Autovacuum off for the server or for the queue or log table; see {@link QueueRepository.maintenanceWarnings}. */
   maintenanceWarnings(): Promise<string[]> {
     return this.schema.autovacuumWarnings();
+  }
+
+  /** VACUUM (ANALYZE) of the queue, log and statistics tables; see {@link QueueRepository.vacuumQueueTables}. */
+  async vacuumQueueTables(): Promise<void> {
+    await this.driver.execute({ text: buildVacuumStatement(this.settings) });
   }
 
   /** Throw a SchemaError (run `pgq upgrade`) when the results table is missing; see {@link QueueRepository.verifyResultStorage}. */

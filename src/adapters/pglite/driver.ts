@@ -22,6 +22,8 @@ export interface PGliteDriverOptions {
 /** Statements and notify, shared by the instance driver and the transaction driver. */
 abstract class PGliteStatements implements Driver {
   readonly concurrent = false;
+  /** One standalone backend: PGlite starts no autovacuum worker (checked: `pg_stat_activity`, `n_dead_tup`). */
+  readonly vacuumsItself = false;
   readonly #target: Queryable;
   #failure: Error | undefined;
 

@@ -25,6 +25,17 @@ export function buildDurabilityStatements(settings: Settings, durability: Durabi
 }
 
 /**
+ * `VACUUM (ANALYZE)` of the queue, log and statistics tables: what autovacuum would do, for a
+ * database that runs none (embedded PGlite is one standalone backend, with no autovacuum
+ * launcher). Removes the dead row versions and index entries every finished job leaves behind
+ * and gives the planner current statistics. Cannot run inside a transaction block.
+ */
+export function buildVacuumStatement(settings: Settings): string {
+  const n = sqlNames(settings);
+  return `VACUUM (ANALYZE) ${n.queueTable}, ${n.queueTableLog}, ${n.statisticsTable}`;
+}
+
+/**
  * Storage parameters for the hot, update-heavy tables (queue and schedules): vacuum early and
  * cheaply, and leave room on each page for HOT updates.
  */

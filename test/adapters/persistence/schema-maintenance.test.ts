@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { Queries } from "../../../src/adapters/persistence/queries.js";
 import { SchemaManager } from "../../../src/adapters/persistence/schema-manager.js";
 import { DatabaseError } from "../../../src/domain/errors.js";
 import { resolveSettings } from "../../../src/domain/settings.js";
@@ -80,6 +81,24 @@ describeEachBackend(
       await manager.autovac({ rollback: true });
       expect(await reloptions(db().driver, n.queueTable)).toEqual(["toast_tuple_target=4096"]);
       for (const table of [n.schedulesTable, n.queueTableLog, n.statisticsTable]) expect(await reloptions(db().driver, table)).toEqual([]);
+    });
+
+    it("vacuumQueueTables vacuums and analyzes the queue and log tables", async () => {
+      const settings = fresh();
+      const n = sqlNames(settings);
+      await new SchemaManager(db().driver, settings).install();
+      const queries = new Queries(db().driver, settings);
+      await queries.enqueueMany(Array.from({ length: 37 }, () => ({ entrypoint: "v" })));
+      // pg_class.reltuples: -1 until the first VACUUM or ANALYZE, then the row count they saw.
+      const rowEstimate = async (table: string): Promise<number> =>
+        (await db().driver.query<{ estimate: number }>({ text: "SELECT reltuples::float8 AS estimate FROM pg_catalog.pg_class WHERE oid = $1::regclass", values: [table] }))[0]!.estimate;
+      expect(await rowEstimate(n.queueTable)).toBe(-1);
+      await queries.vacuumQueueTables();
+      expect([await rowEstimate(n.queueTable), await rowEstimate(n.queueTableLog)]).toEqual([37, 37]);
+      await db().driver.execute({ text: `DELETE FROM ${n.queueTable} WHERE id IN (SELECT id FROM ${n.queueTable} ORDER BY id LIMIT 10)` });
+      expect(await rowEstimate(n.queueTable)).toBe(37);
+      await queries.vacuumQueueTables();
+      expect(await rowEstimate(n.queueTable)).toBe(27);
     });
 
     it("has a statement-level trigger: one exact payload per statement, none for UPDATE", async () => {
