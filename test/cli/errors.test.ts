@@ -36,7 +36,7 @@ describe("pgq usage and failures", () => {
   it("shows --help for a command with the global options", async () => {
     const result = await runPgq(null, ["run", "--help"]);
     expect(result.code).toBe(0);
-    for (const option of ["--batch-size", "--dequeue-timeout", "--heartbeat-timeout", "--max-concurrent-tasks", "--concurrent-claims", "--claim-linger", "--mode", "--shutdown-on-listener-failure", "--restart-on-failure", "--restart-delay", "--log-level", "--pg-dsn"]) {
+    for (const option of ["--batch-size", "--dequeue-timeout", "--heartbeat-timeout", "--max-concurrent-tasks", "--concurrent-claims", "--claim-linger", "--shutdown-timeout", "--log-aggregation-interval", "--health-check-interval", "--vacuum-interval", "--mode", "--shutdown-on-listener-failure", "--restart-on-failure", "--restart-delay", "--log-level", "--pg-dsn"]) {
       expect(result.stdout).toContain(option);
     }
   }, 60_000);
@@ -52,6 +52,9 @@ describe("pgq usage and failures", () => {
       [["run", WORKER, "--claim-linger", "soon"], /--claim-linger.*not a duration/],
       [["run", WORKER, "--claim-linger", "-5ms"], /--claim-linger.*must be >= 0/],
       [["run", WORKER, "--concurrent-claims", "0"], /--concurrent-claims/],
+      [["run", WORKER, "--vacuum-interval", "often"], /--vacuum-interval.*not a duration/],
+      [["run", WORKER, "--health-check-interval", "0"], /healthCheckInterval: must be greater than 0/],
+      [["run", WORKER, "--shutdown-timeout", "2147483648"], /--shutdown-timeout/],
       [["run", WORKER, "--concurrent-claims", "9"], /concurrentClaims: must be an integer from 1 to 8/],
       [["run", WORKER, "--batch-size", "10", "--max-concurrent-tasks", "3"], /maxConcurrentTasks: must be at least twice the batch size/],
       [["queue", "x", "--execute-after", "soon"], /not a duration/],

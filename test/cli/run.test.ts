@@ -49,6 +49,30 @@ describeEachCliBackend(
     );
 
     it(
+      "hands every run option given on the command line to the worker",
+      async () => {
+        const flags = ["--batch-size", "3", "--concurrent-claims", "2", "--claim-linger", "6ms", "--shutdown-timeout", "4s", "--log-aggregation-interval", "5s", "--health-check-interval", "3s", "--vacuum-interval", "2s", "--dequeue-timeout", "7s", "--heartbeat-timeout", "8s"];
+        const result = await runPgq(target(), ["run", `${WORKER}:printsRunOptions`, "--mode", "drain", ...flags]);
+        expect(result.code, show(result)).toBe(0);
+        const line = lines(result.stdout, /^run options: /)[0] ?? "";
+        expect(JSON.parse(line.slice("run options: ".length))).toEqual({
+          batchSize: 3,
+          concurrentClaims: 2,
+          claimLinger: 6,
+          shutdownTimeout: 4_000,
+          logAggregationInterval: 5_000,
+          healthCheckInterval: 3_000,
+          vacuumInterval: 2_000,
+          dequeueTimeout: 7_000,
+          heartbeatTimeout: 8_000,
+          mode: "drain",
+          shutdownOnListenerFailure: false,
+        });
+      },
+      TIMEOUT,
+    );
+
+    it(
       "runs the disposer of a { pgq, [Symbol.asyncDispose] } result after the worker stops",
       async () => {
         const result = await runPgq(target(), ["run", `${WORKER}:withDisposer`, "--mode", "drain", "--log-level", "warn"]);

@@ -23,6 +23,10 @@ interface RunCommandOptions {
   readonly maxConcurrentTasks?: number;
   readonly concurrentClaims: number;
   readonly claimLinger: number;
+  readonly shutdownTimeout: number;
+  readonly logAggregationInterval: number;
+  readonly healthCheckInterval: number;
+  readonly vacuumInterval: number;
   readonly mode: QueueExecutionMode;
   readonly shutdownOnListenerFailure?: boolean;
   readonly restartOnFailure?: boolean;
@@ -45,6 +49,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option("--max-concurrent-tasks <n>", "cap on jobs running at once in this process (at least twice the batch size)", integerParser(0))
     .option("--concurrent-claims <n>", "claims in flight at once while there is a backlog (1 to 8)", parsePositiveInteger, 1)
     .option("--claim-linger <duration>", "after a claim that found work, wait this long before the next, so one claim takes more jobs", parseTimerDuration, 0)
+    .option("--shutdown-timeout <duration>", "how long running jobs may take to finish once shutdown begins", parseTimerDuration, 30_000)
+    .option("--log-aggregation-interval <duration>", "how often to fold the log into statistics (0 disables)", parseTimerDuration, 30_000)
+    .option("--health-check-interval <duration>", "how often the LISTEN connection is probed", parseTimerDuration, 10_000)
+    .option("--vacuum-interval <duration>", "on embedded PGlite, how often to VACUUM (ANALYZE) the queue tables (0 disables)", parseTimerDuration, 60_000)
     .addOption(new Option("--mode <mode>", "continuous: run until stopped; drain: stop when no eligible work is left").choices(["continuous", "drain"]).default("continuous"))
     .option("--shutdown-on-listener-failure", "stop (exit 1) when the LISTEN connection fails its health check")
     .option("--restart-on-failure", "call the factory again after the worker crashes")
@@ -57,6 +65,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         mode: options.mode,
         concurrentClaims: options.concurrentClaims,
         claimLinger: options.claimLinger,
+        shutdownTimeout: options.shutdownTimeout,
+        logAggregationInterval: options.logAggregationInterval,
+        healthCheckInterval: options.healthCheckInterval,
+        vacuumInterval: options.vacuumInterval,
         shutdownOnListenerFailure: options.shutdownOnListenerFailure === true,
         ...(options.maxConcurrentTasks === undefined ? {} : { maxConcurrentTasks: options.maxConcurrentTasks }),
       };
