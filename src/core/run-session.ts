@@ -54,7 +54,6 @@ export class RunSession<R extends Resources> {
   #subscription: Subscription | undefined;
   #fatal: Error | undefined;
   #listenerDeaf = false;
-  #jobsLogged = 0;
   /** Outcomes added but not yet written: their rows are still owned in the database. */
   #unwritten = 0;
   /** Jobs asked for by claims in flight: slots reserved for them. */
@@ -65,8 +64,12 @@ export class RunSession<R extends Resources> {
   #probedWakeAt = Number.NEGATIVE_INFINITY;
   /** Whether the claims since the last wait found any job. */
   #foundWork = false;
-  /** Jobs finished since the start, and that count when the last vacuum ran (see #vacuum). */
+  /**
+   * Jobs finished since the start, and that count when the log was last aggregated and the
+   * tables last vacuumed: both tasks skip a turn when no job finished since they last ran.
+   */
   #jobsFinished = 0;
+  #jobsFinishedAtAggregate = 0;
   #jobsFinishedAtVacuum = 0;
   /** Jobs claimed since the start (tells the loop whether its last claims found work). */
   #claimedJobs = 0;
@@ -377,7 +380,6 @@ export class RunSession<R extends Resources> {
     // A job of a concurrency-limited entrypoint holds one of its few global slots until its
     // outcome is written: waiting for the buffer's interval would idle that slot for every worker.
     this.#addOutcome({ jobId: job.id, outcome }, registration.parameters.concurrencyLimit > 0);
-    this.#jobsLogged += 1;
     this.#jobsFinished += 1;
     this.observer.onJobFinished?.({ job, outcome, durationMs, queueManagerId: this.manager.queueManagerId });
   }
@@ -443,7 +445,9 @@ export class RunSession<R extends Resources> {
       this.#every(staleInterval, async () => this.#markStaleClaimDue(staleInterval));
     }
     if (logAggregationInterval > 0) this.#every(logAggregationInterval, () => this.#aggregate(), true);
-    if (this.config.vacuumInterval > 0 && this.driver.vacuumsItself === false) this.#every(this.config.vacuumInterval, () => this.#vacuum());
+    if (this.config.vacuumInterval > 0 && this.driver.vacuumsItself === false && this.manager.repository.vacuumQueueTables !== undefined) {
+      this.#every(this.config.vacuumInterval, () => this.#vacuum());
+    }
     this.#every(healthCheckInterval, () => this.#checkListener());
   }
 
@@ -472,10 +476,11 @@ export class RunSession<R extends Resources> {
   }
 
   async #aggregate(): Promise<void> {
-    if (this.#jobsLogged === 0) return;
+    const finished = this.#jobsFinished;
+    if (finished === this.#jobsFinishedAtAggregate) return;
     try {
       await this.manager.repository.aggregateLogs();
-      this.#jobsLogged = 0;
+      this.#jobsFinishedAtAggregate = finished;
     } catch (error) {
       this.logger.warn({ err: coerceError(error) }, "log aggregation failed; will retry");
     }
@@ -484,9 +489,9 @@ export class RunSession<R extends Resources> {
   /** Stand in for autovacuum on a database without one (see RunOptions.vacuumInterval). */
   async #vacuum(): Promise<void> {
     const finished = this.#jobsFinished;
-    if (finished === this.#jobsFinishedAtVacuum || this.manager.repository.vacuumQueueTables === undefined) return;
+    if (finished === this.#jobsFinishedAtVacuum) return;
     try {
-      await this.manager.repository.vacuumQueueTables();
+      await this.manager.repository.vacuumQueueTables?.();
       this.#jobsFinishedAtVacuum = finished;
     } catch (error) {
       this.logger.warn({ err: coerceError(error) }, "vacuum of the queue tables failed; will retry");
